@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Port mirroring for Linux 6.12: the patch series (patches/ and the new
+# files at their kernel paths) and the harness that builds, boots and
+# tests it (harness/). Everything generated goes to build/.
+
+SHELL := /bin/bash
+CFG := harness/config
+
+.PHONY: all run check series deps tree kernel clean
+
+all: check
+
+deps:
+	@harness/deps.sh
+
+tree: deps
+	@harness/tree.sh
+
+# The =y test kernel, as `make run` boots it
+kernel: tree
+	@harness/build.sh y $(CFG)/vm.config $(CFG)/mirror-y.config
+
+# make run: the demo, then a shell when stdin is a terminal;
+# make run SCRIPT=f [ARGS="..."]: run f in the VM, with its exit status
+run: kernel
+ifdef SCRIPT
+	@harness/vm.sh build/obj-y $(abspath $(SCRIPT)) $(ARGS)
+else
+	@if [ -t 0 ]; then harness/vm.sh build/obj-y --shell $(CURDIR)/harness/demo.sh; \
+	else harness/vm.sh build/obj-y $(CURDIR)/harness/demo.sh; fi
+endif
+
+check: deps
+	@harness/check.sh
+
+# The mailable series: cover letter and numbered patches
+series: tree
+	@harness/series.sh
+
+clean:
+	rm -rf build

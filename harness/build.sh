@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# build.sh NAME FRAGMENT...: build build/linux into build/obj-NAME with a
+# config made of allnoconfig plus the fragments (later ones win), and
+# install any modules under build/obj-NAME/modroot.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+name=$1
+shift
+obj=$top/build/obj-$name
+mkdir -p "$obj"
+
+cat "$@" > "$obj/fragment.new"
+if ! cmp -s "$obj/fragment.new" "$obj/fragment" || [ ! -f "$obj/.config" ]; then
+	KCONFIG_ALLCONFIG=$obj/fragment.new \
+		make -s -C "$top/build/linux" O="$obj" allnoconfig
+	mv "$obj/fragment.new" "$obj/fragment"
+	# Every symbol the fragments set must have taken
+	grep -h '^CONFIG_[A-Z0-9_]*=' "$obj/fragment" | while IFS= read -r line; do
+		grep -qx -- "$line" "$obj/.config" ||
+			{ echo "build: $name: $line did not take" >&2; exit 1; }
+	done
+fi
+rm -f "$obj/fragment.new"
+
+cc="gcc"
+command -v ccache >/dev/null && cc="ccache gcc"
+export KBUILD_BUILD_USER=mirror KBUILD_BUILD_HOST=harness
+make -s -C "$top/build/linux" O="$obj" -j"$(nproc)" CC="$cc" LOCALVERSION= \
+	bzImage modules
+rm -rf "$obj/modroot"
+if grep -q '=m$' "$obj/.config"; then
+	make -s -C "$top/build/linux" O="$obj" LOCALVERSION= \
+		INSTALL_MOD_PATH="$obj/modroot" modules_install
+fi
+echo "build: $name: $(make -s -C "$top/build/linux" O="$obj" LOCALVERSION= kernelrelease)" \
+	"$obj/arch/x86/boot/bzImage"

@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The `make run` demo, inside the VM: eth0 talks to a peer; everything it
+# sends and receives is mirrored to eth1, whose far end is a collector
+# running tcpdump.
+set -e
+
+run() { printf '\n\033[1m# %s\033[0m\n' "$*"; "$@"; }
+
+ip netns add peer
+ip netns add collector
+ip link add eth0 type veth peer name eth0 netns peer
+ip link add eth1 type veth peer name mon0 netns collector
+ip addr add 192.0.2.1/24 dev eth0
+ip -n peer addr add 192.0.2.2/24 dev eth0
+ip link set eth0 up
+ip link set eth1 up
+ip -n peer link set eth0 up
+ip -n collector link set mon0 up
+echo "eth0 (192.0.2.1) <-> peer (192.0.2.2); eth1 <-> collector's mon0"
+
+run sh -c 'echo eth1 > /sys/class/net/eth0/mirror_to'
+run cat /sys/class/net/eth0/mirror_to
+
+printf '\n\033[1m# ip netns exec collector tcpdump -e -n -i mon0 -c 8 icmp\033[0m\n'
+ip netns exec collector tcpdump -l -e -n -i mon0 -c 8 icmp 2> /tmp/tcpdump.err &
+until grep -q listening /tmp/tcpdump.err; do sleep 0.1; done
+run ping -c 4 -i 0.2 192.0.2.2
+wait
+
+run sh -c 'echo -eth1 > /sys/class/net/eth0/mirror_to'
+run cat /sys/class/net/eth0/mirror_to
+run ip -s link show eth1

@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Install what building, booting and testing need, from Debian 12's
+# packages, if it is missing.
+set -euo pipefail
+
+pkgs=(
+	# the base kernel and building it
+	linux-source-6.12 xz-utils gcc make flex bison bc libelf-dev
+	libssl-dev ccache git python3 kmod cpio
+	# the VM, and the tools the tests use inside it (the VM's root is ours)
+	qemu-system-x86 iproute2 iputils-ping tcpdump util-linux
+	# the gates: sparse, docutils for the rst
+	sparse python3-docutils
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f '${Status}' "$p" 2> /dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
+	--no-install-recommends "${missing[@]}"

@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The reverse of tree.sh, for after an edit inside build/linux: write the
+# commits base..HEAD back as patches/ (mail files without the new files)
+# and the new files to their kernel paths in this repository.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tree=$top/build/linux
+git_t() { git -C "$tree" "$@"; }
+
+rm -f "$top"/patches/*.patch
+{
+	echo "# The series, in order: mail file, then the new files it adds."
+	n=0
+	for c in $(git_t rev-list --reverse base..HEAD); do
+		n=$((n + 1))
+		added=$(git_t diff-tree --no-commit-id -r --diff-filter=A --name-only "$c")
+		excludes=()
+		for f in $added; do
+			mkdir -p "$top/$(dirname "$f")"
+			git_t show "$c:$f" > "$top/$f"
+			[ "$(git_t ls-tree "$c" -- "$f" | cut -d' ' -f1)" = 100755 ] &&
+				chmod +x "$top/$f"
+			excludes+=(":(exclude)$f")
+		done
+		name=$(git_t format-patch -1 --start-number "$n" --zero-commit \
+			--no-signature -o "$top/patches" "$c" -- . "${excludes[@]}")
+		echo "$(basename "$name")" $added
+	done
+} > "$top/patches/series.new"
+mv "$top/patches/series.new" "$top/patches/series"
+cat "$top/patches/series"

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vm.sh OBJDIR [--shell] [SCRIPT [ARGS...]]: boot the kernel built in
+# OBJDIR under QEMU with the host's root read-only over virtio-9p (as
+# virtme-ng does), its modules at /lib/modules, and no NIC. Runs SCRIPT as
+# root in the VM, streams its output and exits with its status; with
+# --shell, then gives a shell on this terminal.
+#
+# A VM that panics, WARNs (panic_on_warn) or hangs past VM_TIMEOUT
+# seconds fails, with its console kept in OBJDIR/console.log.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+obj=$(cd "$1" && pwd)
+shift
+log=$obj/console.log
+timeout=${VM_TIMEOUT:-1800}
+
+accel="-accel tcg,thread=multi -cpu max"
+# KVM hangs guests in decompression on some hosts: only with VM_KVM=1
+[ "${VM_KVM:-0}" = 1 ] && accel="-accel kvm -cpu host"
+
+mods=()
+if [ -d "$obj/modroot/lib/modules" ]; then
+	mods=(-fsdev "local,id=mods,path=$obj/modroot/lib/modules,security_model=none,readonly=on"
+	      -device virtio-9p-pci,fsdev=mods,mount_tag=modules)
+fi
+
+interactive=0
+if [ "${1:-}" = --shell ]; then
+	shift
+	[ -t 0 ] || { echo "vm: --shell needs a terminal" >&2; exit 2; }
+	interactive=1
+fi
+[ $# -gt 0 ] || [ $interactive = 1 ] || { echo "vm: nothing to run" >&2; exit 2; }
+
+cmdline="console=ttyS0 root=/dev/root rootfstype=9p"
+cmdline+=" rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000 ro"
+cmdline+=" panic=-1 panic_on_warn=1 oops=panic loglevel=4"
+cmdline+=" init=$top/harness/vm-init -- $interactive $(pwd)"
+for a in "$@"; do
+	cmdline+=" $(printf %s "$a" | base64 -w0)"
+done
+
+qemu=(qemu-system-x86_64 $accel -smp 2 -m 2G -no-reboot -nic none
+      -kernel "$obj/arch/x86/boot/bzImage" -append "$cmdline"
+      -fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
+      -device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+      "${mods[@]}")
+
+if [ $interactive = 1 ]; then
+	exec "${qemu[@]}" -nographic
+fi
+
+set +e
+timeout --foreground -k 10 "$timeout" "${qemu[@]}" -display none -serial stdio \
+	-monitor none < /dev/null 2>&1 | tee "$log" | sed -u '/^mirror-vm: /d'
+qrc=${PIPESTATUS[0]}
+set -e
+status=$(sed -n 's/^mirror-vm: exit status \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+if [ -z "$status" ]; then
+	if [ "$qrc" = 124 ]; then
+		echo "vm: timed out after ${timeout}s; console in $log" >&2
+	else
+		echo "vm: the VM died (panic or WARN?); console in $log" >&2
+	fi
+	exit 1
+fi
+exit "$status"
