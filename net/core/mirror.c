@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Port mirroring: every frame a device sends or receives also goes out of
+ * the destinations configured in its mirror_to attribute.
+ *
+ * Probes on the netif_receive_skb and net_dev_start_xmit tracepoints are
+ * attached only while some device has a destination. A device's
+ * destinations are an immutable array behind dev->mirror, replaced under
+ * RTNL and read under RCU, so the probe's lookup is one load. Each copy
+ * carries skb->mirror_copy, which no tunnel, veth or netns crossing
+ * clears, so that a copy is never mirrored again.
+ *
+ * See Documentation/networking/port-mirroring.rst.
+ */
+
+#include <linux/if_arp.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/percpu.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/tracepoint.h>
+#include <linux/workqueue.h>
+#include <net/mirror.h>
+#include <trace/events/net.h>
+
+/* Copies a CPU may hold back while it owns a source's TX lock */
+#define MIRROR_BACKLOG_MAX	1000
+
+struct mirror_dest {
+	struct net_device	*dev;
+	netdevice_tracker	tracker;
+};
+
+/**
+ * struct netdev_mirror - the destinations of one source device
+ * @list: entry in mirror_sources; protected by RTNL
+ * @rcu: frees the array once no probe can be reading it
+ * @source: the device whose dev->mirror points here
+ * @count: number of destinations
+ * @dest: destinations in the order they were added, each holding a
+ *	reference on its device
+ */
+struct netdev_mirror {
+	struct list_head	list;
+	struct rcu_head		rcu;
+	struct net_device	*source;
+	unsigned int		count;
+	struct mirror_dest	dest[] __counted_by(count);
+};
+
+/**
+ * struct mirror_backlog - copies taken under a source's TX lock
+ * @queue: copies, each holding a reference on its destination
+ * @work: sends them from BH context once the lock is released
+ *
+ * Only used on its own CPU with BH disabled, so @queue takes no lock.
+ */
+struct mirror_backlog {
+	struct sk_buff_head	queue;
+	struct work_struct	work;
+};
+
+static DEFINE_PER_CPU(struct mirror_backlog, mirror_backlog);
+
+/* Every netdev_mirror in use; protected by RTNL */
+static LIST_HEAD(mirror_sources);
+
+static void mirror_xmit(struct sk_buff *copy)
+{
+	struct net_device *to = copy->dev;
+
+	/* A noqueue device counts its own drops; a qdisc's drops go here */
+	if (dev_queue_xmit(copy) == NET_XMIT_DROP)
+		dev_core_stats_tx_dropped_inc(to);
+}
+
+static void mirror_backlog_work(struct work_struct *work)
+{
+	struct mirror_backlog *bl;
+	struct sk_buff_head queue;
+	struct sk_buff *copy;
+
+	bl = container_of(work, struct mirror_backlog, work);
+	__skb_queue_head_init(&queue);
+	skb_queue_splice_init(&bl->queue, &queue);
+
+	while ((copy = __skb_dequeue(&queue))) {
+		struct net_device *to = copy->dev;
+
+		mirror_xmit(copy);
+		dev_put(to);
+	}
+}
+
+static void mirror_backlog_add(struct sk_buff *copy)
+{
+	struct mirror_backlog *bl = this_cpu_ptr(&mirror_backlog);
+
+	if (unlikely(skb_queue_len(&bl->queue) >= MIRROR_BACKLOG_MAX)) {
+		dev_core_stats_tx_dropped_inc(copy->dev);
+		kfree_skb(copy);
+		return;
+	}
+	/* The copy outlives this RCU section: pin its device until sent */
+	dev_hold(copy->dev);
+	__skb_queue_tail(&bl->queue, copy);
+	queue_work_on(smp_processor_id(), system_bh_wq, &bl->work);
+}
+
+/*
+ * Sending a copy from inside the source's transmit takes the
+ * destination's TX lock under the source's: an ABBA deadlock against a
+ * mirror the other way, and a lockdep report. Such copies wait for BH.
+ */
+static bool mirror_must_defer(const struct sk_buff *skb,
+			      const struct net_device *dev)
+{
+	const struct netdev_queue *txq = skb_get_tx_queue(dev, skb);
+
+	return READ_ONCE(txq->xmit_lock_owner) == smp_processor_id() ||
+	       dev_xmit_recursion();
+}
+
+static void mirror_one(struct sk_buff *skb, struct net_device *to,
+		       bool rx, bool defer)
+{
+	struct sk_buff *copy;
+
+	if (unlikely(!(READ_ONCE(to->flags) & IFF_UP) ||
+		     !netif_carrier_ok(to)))
+		goto drop;
+
+	copy = skb_clone(skb, GFP_ATOMIC);
+	if (unlikely(!copy))
+		goto drop;
+
+	/* On receive, data starts at the network header */
+	if (rx && dev_is_mac_header_xmit(to) && skb_mac_header_was_set(skb))
+		skb_push_rcsum(copy, -skb_mac_offset(skb));
+
+	copy->mirror_copy = 1;
+	copy->dev = to;
+	skb_dst_drop(copy);
+	nf_reset_ct(copy);
+	skb_clear_tstamp(copy);
+	skb_set_queue_mapping(copy, 0);
+
+	if (defer)
+		mirror_backlog_add(copy);
+	else
+		mirror_xmit(copy);
+	return;
+
+drop:
+	dev_core_stats_tx_dropped_inc(to);
+}
+
+static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
+			 bool rx)
+{
+	const struct netdev_mirror *m;
+	bool defer = false;
+	unsigned int i;
+
+	/* Tracepoint probes run with preemption disabled */
+	m = rcu_dereference_sched(dev->mirror);
+	if (likely(!m) || skb->mirror_copy)
+		return;
+
+	if (rx) {
+		/* Emergency memory is for the stack, not for copies */
+		if (unlikely(skb_pfmemalloc(skb)))
+			return;
+	} else {
+		defer = mirror_must_defer(skb, dev);
+	}
+
+	for (i = 0; i < m->count; i++)
+		mirror_one(skb, m->dest[i].dev, rx, defer);
+}
+
+static void mirror_rx_probe(void *unused, struct sk_buff *skb)
+{
+	mirror_frame(skb, skb->dev, true);
+}
+
+static void mirror_tx_probe(void *unused, const struct sk_buff *skb,
+			    const struct net_device *dev)
+{
+	/*
+	 * The tracepoint hands tracers a const skb, but xmit_one() owns it
+	 * and sends it on unchanged: cloning only marks it cloned, after
+	 * which no one writes to its data without making a private copy.
+	 */
+	mirror_frame((struct sk_buff *)skb, dev, false);
+}
+
+static int mirror_probes_attach(void)
+{
+	int err;
+
+	err = register_trace_netif_receive_skb(mirror_rx_probe, NULL);
+	if (err)
+		return err;
+
+	err = register_trace_net_dev_start_xmit(mirror_tx_probe, NULL);
+	if (err)
+		goto err_unregister_rx;
+
+	/* Probes and queued copies run module code: stay loaded */
+	__module_get(THIS_MODULE);
+	return 0;
+
+err_unregister_rx:
+	unregister_trace_netif_receive_skb(mirror_rx_probe, NULL);
+	return err;
+}
+
+static void mirror_probes_detach(void)
+{
+	unregister_trace_net_dev_start_xmit(mirror_tx_probe, NULL);
+	unregister_trace_netif_receive_skb(mirror_rx_probe, NULL);
+	module_put(THIS_MODULE);
+}
+
+static struct netdev_mirror *mirror_alloc(struct net_device *source,
+					  unsigned int count, gfp_t gfp)
+{
+	struct netdev_mirror *m;
+
+	m = kzalloc(struct_size(m, dest, count), gfp);
+	if (m) {
+		m->source = source;
+		m->count = count;
+	}
+	return m;
+}
+
+/* Make @new the destinations of its source in place of @old */
+static void mirror_publish(struct netdev_mirror *old, struct netdev_mirror *new)
+{
+	struct net_device *source = old ? old->source : new->source;
+
+	if (old && new)
+		list_replace(&old->list, &new->list);
+	else if (new)
+		list_add(&new->list, &mirror_sources);
+	else
+		list_del(&old->list);
+
+	rcu_assign_pointer(source->mirror, new);
+	if (old)
+		kfree_rcu(old, rcu);
+	if (list_empty(&mirror_sources))
+		mirror_probes_detach();
+}
+
+static int mirror_find(const struct netdev_mirror *m,
+		       const struct net_device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; m && i < m->count; i++)
+		if (m->dest[i].dev == dev)
+			return i;
+	return -ENOENT;
+}
+
+static int mirror_add(struct net_device *dev, struct net_device *to)
+{
+	struct netdev_mirror *old = rtnl_dereference(dev->mirror);
+	unsigned int n = old ? old->count : 0;
+	struct netdev_mirror *new;
+	int err;
+
+	if (mirror_find(old, to) >= 0)
+		return -EEXIST;
+	if (n >= NETDEV_MIRROR_MAX_DEST)
+		return -ENOSPC;
+
+	new = mirror_alloc(dev, n + 1, GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+
+	if (list_empty(&mirror_sources)) {
+		err = mirror_probes_attach();
+		if (err) {
+			kfree(new);
+			return err;
+		}
+	}
+
+	if (old)
+		memcpy(new->dest, old->dest, n * sizeof(*new->dest));
+	new->dest[n].dev = to;
+	netdev_hold(to, &new->dest[n].tracker, GFP_KERNEL);
+	mirror_publish(old, new);
+	return 0;
+}
+
+/* Drop destination @i of @old; cannot fail, as unregistration needs it */
+static void mirror_remove(struct netdev_mirror *old, unsigned int i)
+{
+	struct netdev_mirror *new = NULL;
+	unsigned int n = old->count - 1;
+
+	netdev_put(old->dest[i].dev, &old->dest[i].tracker);
+	if (n) {
+		/* At most NETDEV_MIRROR_MAX_DEST entries: a small allocation */
+		new = mirror_alloc(old->source, n, GFP_KERNEL | __GFP_NOFAIL);
+		memcpy(new->dest, old->dest, i * sizeof(*new->dest));
+		memcpy(new->dest + i, old->dest + i + 1,
+		       (n - i) * sizeof(*new->dest));
+	}
+	mirror_publish(old, new);
+}
+
+static void mirror_remove_all(struct netdev_mirror *old)
+{
+	unsigned int i;
+
+	for (i = 0; i < old->count; i++)
+		netdev_put(old->dest[i].dev, &old->dest[i].tracker);
+	mirror_publish(old, NULL);
+}
+
+static int mirror_update(struct net_device *dev, const char *req, size_t len)
+{
+	struct netdev_mirror *m = rtnl_dereference(dev->mirror);
+	char name[IFNAMSIZ];
+	struct net_device *to;
+	bool remove = false;
+	int i;
+
+	ASSERT_RTNL();
+
+	if (len && (req[0] == '+' || req[0] == '-')) {
+		remove = req[0] == '-';
+		req++;
+		len--;
+	}
+	if (!len || len >= IFNAMSIZ)
+		return -EINVAL;
+	memcpy(name, req, len);
+	name[len] = '\0';
+	/* An embedded NUL would silently shorten the name */
+	if (strlen(name) != len || !dev_valid_name(name))
+		return -EINVAL;
+
+	to = __dev_get_by_name(dev_net(dev), name);
+	if (!to)
+		return -ENODEV;
+
+	if (remove) {
+		i = mirror_find(m, to);
+		if (i < 0)
+			return i;
+		mirror_remove(m, i);
+		return 0;
+	}
+
+	if (to == dev)
+		return -EINVAL;
+	if (to->type != dev->type)
+		return -EOPNOTSUPP;
+	if (netdev_has_upper_dev(dev, to) || netdev_has_upper_dev(to, dev))
+		return -ELOOP;
+	return mirror_add(dev, to);
+}
+
+static ssize_t mirror_show(const struct net_device *dev, char *buf)
+{
+	const struct netdev_mirror *m = rtnl_dereference(dev->mirror);
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; m && i < m->count; i++)
+		len += sysfs_emit_at(buf, len, "%s%s", i ? " " : "",
+				     m->dest[i].dev->name);
+	len += sysfs_emit_at(buf, len, "\n");
+	return len;
+}
+
+/*
+ * Entries follow devices: unregistration, which a move to another netns
+ * also sends, drops every entry of the device and every entry naming it.
+ * It comes again for a device that is slow to go; there is then nothing
+ * left to do.
+ */
+static int mirror_netdev_event(struct notifier_block *nb,
+			       unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct netdev_mirror *m, *tmp;
+	int i;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+
+	m = rtnl_dereference(dev->mirror);
+	if (m)
+		mirror_remove_all(m);
+
+	list_for_each_entry_safe(m, tmp, &mirror_sources, list) {
+		i = mirror_find(m, dev);
+		if (i >= 0)
+			mirror_remove(m, i);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mirror_netdev_notifier = {
+	.notifier_call = mirror_netdev_event,
+};
+
+static const struct netdev_mirror_ops mirror_ops = {
+	.update	= mirror_update,
+	.show	= mirror_show,
+};
+
+static int __init mirror_init(void)
+{
+	int cpu, err;
+
+	for_each_possible_cpu(cpu) {
+		struct mirror_backlog *bl = per_cpu_ptr(&mirror_backlog, cpu);
+
+		__skb_queue_head_init(&bl->queue);
+		INIT_WORK(&bl->work, mirror_backlog_work);
+	}
+
+	err = register_netdevice_notifier(&mirror_netdev_notifier);
+	if (err)
+		return err;
+
+	rtnl_lock();
+	netdev_mirror_set_ops(&mirror_ops);
+	rtnl_unlock();
+	return 0;
+}
+
+static void __exit mirror_exit(void)
+{
+	int cpu;
+
+	rtnl_lock();
+	netdev_mirror_set_ops(NULL);
+	rtnl_unlock();
+	unregister_netdevice_notifier(&mirror_netdev_notifier);
+
+	/* No entry is left, as each holds the module: let the last probe
+	 * finish, then the copies it queued.
+	 */
+	tracepoint_synchronize_unregister();
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(&mirror_backlog, cpu)->work);
+}
+
+module_init(mirror_init);
+module_exit(mirror_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Port mirroring of network devices");

@@ -1,0 +1,603 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Port mirroring through /sys/class/net/<dev>/mirror_to
+# (Documentation/networking/port-mirroring.rst).
+#
+# Most cases use three namespaces: $A holds the source s0 and the
+# destinations, $B the far end s1 of s0, and $C the far ends of the
+# destinations, where the copies arrive. IPv6 is off and neighbours are
+# static, so that the only frames on s0 are those the test sends and
+# every count is exact.
+
+source lib.sh
+
+ALL_TESTS="
+	module_autoload
+	rx_tx_copies
+	same_bytes
+	vlan_tag_kept
+	remove_stops_copies
+	several_destinations
+	several_sources
+	config_errors
+	write_after_del
+	both_directions
+	chain
+	tunnel_over_source
+	destination_down
+	source_unregister
+	destination_unregister
+	netns_move
+	rename
+"
+
+NPINGS=10
+
+# ip netns exec with its own /sys, so that paths name the netns' devices
+in_ns()
+{
+	local ns=$1; shift
+
+	ip netns exec "$ns" "$@"
+}
+
+# mirror_write NS DEV FORMAT: printf FORMAT (so "\n" and "\0" work) into
+# DEV's mirror_to; prints nothing on success, else the error's strerror
+mirror_write()
+{
+	local ns=$1 dev=$2 fmt=$3
+
+	in_ns "$ns" bash -c 'printf -- "$2" > "/sys/class/net/$1/mirror_to"' \
+		_ "$dev" "$fmt" 2>&1 | sed 's/.*write error: //'
+}
+
+mirror_read()
+{
+	in_ns "$1" cat "/sys/class/net/$2/mirror_to"
+}
+
+stat_get()
+{
+	in_ns "$1" cat "/sys/class/net/$2/statistics/$3"
+}
+
+check_eq()
+{
+	local what=$1 got=$2 want=$3
+
+	if [ "$got" != "$want" ]; then
+		RET=$ksft_fail
+		retmsg="$what: got '$got', want '$want'"
+		return 1
+	fi
+}
+
+check_write()
+{
+	local ns=$1 dev=$2 fmt=$3 want=$4
+
+	check_eq "write '$fmt' to $dev" "$(mirror_write "$ns" "$dev" "$fmt")" \
+		"$want"
+}
+
+# wait_count WHAT WANT CMD...: wait for CMD to reach WANT, then check
+# that it stays there
+wait_count()
+{
+	local what=$1 want=$2; shift 2
+
+	slowwait 5 until_counter_is ">= $want" "$@" > /dev/null
+	sleep 0.2
+	check_eq "$what" "$("$@")" "$want"
+}
+
+netns_quiet()
+{
+	local ns
+
+	for ns in "$@"; do
+		in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+}
+
+mac_of()
+{
+	in_ns "$1" cat "/sys/class/net/$2/address"
+}
+
+# link_pair NS1 DEV1 IP1 NS2 DEV2 IP2: a veth pair with addresses and
+# static neighbours, both ends up
+link_pair()
+{
+	local ns1=$1 dev1=$2 ip1=$3 ns2=$4 dev2=$5 ip2=$6
+
+	ip -n "$ns1" link add "$dev1" type veth peer name "$dev2" netns "$ns2"
+	ip -n "$ns1" link set "$dev1" up
+	ip -n "$ns2" link set "$dev2" up
+	[ -n "$ip1" ] || return 0
+	ip -n "$ns1" addr add "$ip1/24" dev "$dev1"
+	ip -n "$ns2" addr add "$ip2/24" dev "$dev2"
+	ip -n "$ns1" neigh replace "$ip2" lladdr "$(mac_of "$ns2" "$dev2")" \
+		dev "$dev1" nud permanent
+	ip -n "$ns2" neigh replace "$ip1" lladdr "$(mac_of "$ns1" "$dev1")" \
+		dev "$dev2" nud permanent
+}
+
+setup()
+{
+	setup_ns A B C || exit $ksft_skip
+	netns_quiet "$A" "$B" "$C"
+	link_pair "$A" s0 10.0.0.1 "$B" s1 10.0.0.2
+	link_pair "$A" d0 "" "$C" d1 ""
+}
+
+cleanup()
+{
+	cleanup_all_ns
+	NS_LIST=()
+	unset A B C
+}
+
+# ping_s0 [COUNT [ADDR]]: ping from $A over s0, all replies required
+ping_s0()
+{
+	in_ns "$A" ping -q -c "${1:-$NPINGS}" -i 0.01 -W 2 "${2:-10.0.0.2}" \
+		> /dev/null
+}
+
+module_autoload()
+{
+	RET=0
+	if [[ "$(modinfo -n mirror 2> /dev/null)" != *.ko* ]]; then
+		log_test_skip "module: autoload, refused rmmod, clean unload" \
+			"mirror is built in"
+		return
+	fi
+	setup
+
+	# Earlier runs may have loaded it; no entries, so it must unload
+	[ -d /sys/module/mirror ] && rmmod mirror
+	check_eq "module loaded before the first write" \
+		"$([ -d /sys/module/mirror ] && echo yes)" "" &&
+	check_write "$A" s0 'd0\n' "" &&
+	check_eq "module loaded after the first write" \
+		"$([ -d /sys/module/mirror ] && echo yes)" yes &&
+	check_eq "rmmod while an entry exists" \
+		"$(rmmod mirror 2>&1 > /dev/null | grep -c 'in use')" 1 &&
+	check_write "$A" s0 '-d0\n' "" &&
+	check_eq "rmmod once no entry exists" "$(rmmod mirror 2>&1)" "" &&
+	check_eq "module gone" "$([ -d /sys/module/mirror ] && echo yes)" ""
+
+	log_test "module: autoload, refused rmmod, clean unload"
+	cleanup
+}
+
+rx_tx_copies()
+{
+	local tx0 rx0 ptx0 prx0 bytes0 pkts0
+
+	RET=0
+	setup
+	check_write "$A" s0 'd0\n' ""
+	tx0=$(stat_get "$A" s0 tx_packets)
+	rx0=$(stat_get "$A" s0 rx_packets)
+	ptx0=$(stat_get "$A" s0 tx_bytes)
+	prx0=$(stat_get "$A" s0 rx_bytes)
+	pkts0=$(stat_get "$C" d1 rx_packets)
+	bytes0=$(stat_get "$C" d1 rx_bytes)
+
+	ping_s0 || check_eq "ping through the source" failed ok
+	check_eq "s0 sent" $(($(stat_get "$A" s0 tx_packets) - tx0)) $NPINGS
+	check_eq "s0 received" $(($(stat_get "$A" s0 rx_packets) - rx0)) $NPINGS
+	wait_count "copies received from d0" $((pkts0 + 2 * NPINGS)) \
+		stat_get "$C" d1 rx_packets
+	check_eq "bytes of the copies" \
+		$(($(stat_get "$C" d1 rx_bytes) - bytes0)) \
+		$(($(stat_get "$A" s0 tx_bytes) - ptx0 + \
+		   $(stat_get "$A" s0 rx_bytes) - prx0))
+
+	log_test "receive and transmit copies arrive, exact counts and bytes"
+	cleanup
+}
+
+# capture NS DEV COUNT FILE: capture COUNT inbound frames in the
+# background; returns once tcpdump is listening
+capture()
+{
+	local ns=$1 dev=$2 count=$3 file=$4
+
+	in_ns "$ns" timeout 20 tcpdump -i "$dev" -Q "${5:-inout}" -c "$count" \
+		-U -w "$file" -n 2> "$file.log" &
+	slowwait 5 grep -q listening "$file.log"
+}
+
+same_bytes()
+{
+	local dir
+
+	RET=0
+	setup
+	dir=$(mktemp -d)
+	check_write "$A" s0 d0 ""
+
+	capture "$A" s0 $((2 * NPINGS)) "$dir/s0.pcap"
+	capture "$C" d1 $((2 * NPINGS)) "$dir/d1.pcap" in
+	ping_s0
+	wait
+
+	tcpdump -r "$dir/s0.pcap" -t -n -xx > "$dir/s0.txt" 2> /dev/null
+	tcpdump -r "$dir/d1.pcap" -t -n -xx > "$dir/d1.txt" 2> /dev/null
+	check_eq "frames captured on d1" "$(grep -c '^IP' "$dir/d1.txt")" \
+		$((2 * NPINGS)) &&
+	check_eq "d1's capture equals s0's" \
+		"$(cmp -s "$dir/s0.txt" "$dir/d1.txt" && echo same)" same
+
+	log_test "copies are byte for byte the frames captured on the source"
+	rm -rf "$dir"
+	cleanup
+}
+
+vlan_tag_kept()
+{
+	local dir
+
+	RET=0
+	setup
+	dir=$(mktemp -d)
+	ip -n "$A" link add link s0 name s0.100 type vlan id 100
+	ip -n "$B" link add link s1 name s1.100 type vlan id 100
+	link_addr() { ip -n "$1" addr add "$3/24" dev "$2"; ip -n "$1" link set "$2" up; }
+	link_addr "$A" s0.100 10.0.100.1
+	link_addr "$B" s1.100 10.0.100.2
+	ip -n "$A" neigh replace 10.0.100.2 lladdr "$(mac_of "$B" s1.100)" \
+		dev s0.100 nud permanent
+	ip -n "$B" neigh replace 10.0.100.1 lladdr "$(mac_of "$A" s0.100)" \
+		dev s1.100 nud permanent
+	check_write "$A" s0 d0 ""
+
+	capture "$C" d1 $((2 * NPINGS)) "$dir/d1.pcap" in
+	ping_s0 "$NPINGS" 10.0.100.2
+	wait
+	check_eq "copies tagged with VLAN 100" \
+		"$(tcpdump -r "$dir/d1.pcap" -e -n 2> /dev/null | grep -c 'vlan 100,')" \
+		$((2 * NPINGS))
+
+	log_test "VLAN-tagged traffic keeps its tag in the copy"
+	rm -rf "$dir"
+	cleanup
+}
+
+remove_stops_copies()
+{
+	local tx0
+
+	RET=0
+	setup
+	check_write "$A" s0 d0 ""
+	ping_s0 2
+	check_write "$A" s0 '-d0\n' ""
+	check_eq "mirror_to after removal" "$(mirror_read "$A" s0)" ""
+	tx0=$(stat_get "$A" d0 tx_packets)
+	ping_s0
+	sleep 0.2
+	check_eq "copies after removal" \
+		$(($(stat_get "$A" d0 tx_packets) - tx0)) 0
+
+	log_test "removal stops copies"
+	cleanup
+}
+
+several_destinations()
+{
+	local d e
+
+	RET=0
+	setup
+	link_pair "$A" e0 "" "$C" e1 ""
+	check_write "$A" s0 d0 ""
+	check_write "$A" s0 '+e0\n' ""
+	check_eq "mirror_to" "$(mirror_read "$A" s0)" "d0 e0"
+	d=$(stat_get "$A" d0 tx_packets)
+	e=$(stat_get "$A" e0 tx_packets)
+	ping_s0
+	wait_count "copies on d0" $((d + 2 * NPINGS)) stat_get "$A" d0 tx_packets
+	wait_count "copies on e0" $((e + 2 * NPINGS)) stat_get "$A" e0 tx_packets
+
+	log_test "several destinations each get every frame"
+	cleanup
+}
+
+several_sources()
+{
+	local d
+
+	RET=0
+	setup
+	link_pair "$A" t0 10.0.1.1 "$B" t1 10.0.1.2
+	check_write "$A" s0 d0 ""
+	check_write "$A" t0 d0 ""
+	d=$(stat_get "$A" d0 tx_packets)
+	ping_s0
+	ping_s0 "$NPINGS" 10.0.1.2
+	wait_count "copies on d0" $((d + 4 * NPINGS)) stat_get "$A" d0 tx_packets
+
+	log_test "several sources share one destination"
+	cleanup
+}
+
+config_errors()
+{
+	local i
+
+	RET=0
+	setup
+	ip -n "$A" link add dummy0 type dummy
+	ip -n "$B" link add other0 type dummy
+	ip -n "$A" link add link s0 name s0.5 type vlan id 5
+	ip -n "$A" link add mv0 link s0 type macvlan
+	ip -n "$A" link add bond0 type bond
+	ip -n "$A" link add p0 type dummy
+	ip -n "$A" link set p0 master bond0
+	ip -n "$A" link add br0 type bridge
+	ip -n "$A" link add bp0 type dummy
+	ip -n "$A" link set bp0 master br0
+	ip -n "$A" tuntap add mode tun tun0
+	check_write "$A" s0 d0 ""
+
+	check_write "$A" s0 'nosuchdev' "No such device"
+	check_write "$A" s0 'other0' "No such device"
+	check_write "$A" s0 '-nosuchdev' "No such device"
+	check_write "$A" s0 's0' "Invalid argument"
+	check_write "$A" s0 '\n' "Invalid argument"
+	check_write "$A" s0 ' \t\n' "Invalid argument"
+	check_write "$A" s0 '+' "Invalid argument"
+	check_write "$A" s0 '-\n' "Invalid argument"
+	check_write "$A" s0 'd0 dummy0' "Invalid argument"
+	check_write "$A" s0 'd0\n\n' "Invalid argument"
+	check_write "$A" s0 ' d0' "Invalid argument"
+	check_write "$A" s0 'd0\0dummy0' "Invalid argument"
+	check_write "$A" s0 '0123456789abcdef' "Invalid argument"
+	check_write "$A" s0 'a/b' "Invalid argument"
+	check_write "$A" s0 '..' "Invalid argument"
+	check_write "$A" s0 'd0' "File exists"
+	check_write "$A" s0 '+d0\n' "File exists"
+	check_write "$A" s0 '-dummy0' "No such file or directory"
+	check_write "$A" s0 'lo' "Operation not supported"
+	check_write "$A" s0 'tun0' "Operation not supported"
+	check_write "$A" s0 's0.5' "Too many levels of symbolic links"
+	check_write "$A" s0.5 's0' "Too many levels of symbolic links"
+	check_write "$A" mv0 's0' "Too many levels of symbolic links"
+	check_write "$A" bond0 'p0' "Too many levels of symbolic links"
+	check_write "$A" p0 'bond0' "Too many levels of symbolic links"
+	check_write "$A" br0 'bp0' "Too many levels of symbolic links"
+	check_write "$A" bp0 'br0' "Too many levels of symbolic links"
+	check_eq "CAP_NET_ADMIN dropped" "$(in_ns "$A" setpriv \
+		--inh-caps=-net_admin --bounding-set=-net_admin \
+		bash -c 'printf dummy0 > /sys/class/net/s0/mirror_to' 2>&1 |
+		sed 's/.*write error: //')" "Operation not permitted"
+	check_eq "mirror_to after the errors" "$(mirror_read "$A" s0)" "d0"
+
+	for i in $(seq 1 8); do
+		ip -n "$A" link add "m$i" type dummy
+	done
+	check_write "$A" dummy0 '-d0' "No such file or directory"
+	for i in $(seq 1 8); do
+		check_write "$A" dummy0 "m$i" ""
+	done
+	check_write "$A" dummy0 'd0' "No space left on device"
+	check_eq "mirror_to with 8 destinations" "$(mirror_read "$A" dummy0)" \
+		"m1 m2 m3 m4 m5 m6 m7 m8"
+
+	log_test "every bad write fails with its errno and changes nothing"
+	cleanup
+}
+
+# The attribute of a device that is being unregistered, reached through
+# a file opened before
+write_after_del()
+{
+	RET=0
+	setup
+	ip -n "$A" link add dummy0 type dummy
+	check_eq "write to a deleted device's mirror_to" "$(in_ns "$A" bash -c '
+		exec 5> /sys/class/net/dummy0/mirror_to
+		ip link del dummy0
+		printf d0 >&5' 2>&1 | sed 's/.*write error: //')" "No such device"
+	log_test "a write to a device being unregistered fails with ENODEV"
+	cleanup
+}
+
+both_directions()
+{
+	local s d
+
+	RET=0
+	setup
+	check_write "$A" s0 d0 ""
+	check_write "$A" d0 s0 ""
+	s=$(stat_get "$A" s0 tx_packets)
+	d=$(stat_get "$A" d0 tx_packets)
+	ping_s0
+	wait_count "copies on d0" $((d + 2 * NPINGS)) stat_get "$A" d0 tx_packets
+	check_eq "frames sent on s0" $(($(stat_get "$A" s0 tx_packets) - s)) \
+		$NPINGS
+
+	log_test "mirrors both ways between two devices do not cascade"
+	cleanup
+}
+
+chain()
+{
+	local d e
+
+	RET=0
+	setup
+	link_pair "$A" e0 "" "$C" e1 ""
+	check_write "$A" s0 d0 ""
+	check_write "$A" d0 e0 ""
+	d=$(stat_get "$A" d0 tx_packets)
+	e=$(stat_get "$A" e0 tx_packets)
+	ping_s0
+	wait_count "copies on d0" $((d + 2 * NPINGS)) stat_get "$A" d0 tx_packets
+	check_eq "copies of copies on e0" \
+		$(($(stat_get "$A" e0 tx_packets) - e)) 0
+
+	log_test "a chain s0 -> d0 -> e0 does not copy copies"
+	cleanup
+}
+
+# Mirror s0 into a tunnel routed out of s0 itself; $B decapsulates and
+# counts. Each copy crosses s0 once, encapsulated, and is not mirrored.
+tunnel_over_source()
+{
+	local kind s g
+
+	for kind in gretap erspan; do
+		RET=0
+		setup
+		local opts="local 10.0.0.1 remote 10.0.0.2"
+		local peer="local 10.0.0.2 remote 10.0.0.1"
+		if [ $kind = erspan ]; then
+			opts+=" seq key 10 erspan_ver 1 erspan 123"
+			peer+=" seq key 10 erspan_ver 1 erspan 123"
+		fi
+		ip -n "$A" link add t0 type $kind $opts
+		ip -n "$B" link add t1 type $kind $peer
+		ip -n "$A" link set t0 up
+		ip -n "$B" link set t1 up
+		check_write "$A" s0 t0 ""
+		s=$(stat_get "$A" s0 tx_packets)
+		g=$(stat_get "$B" t1 rx_packets)
+		ping_s0
+		wait_count "copies decapsulated in the collector" \
+			$((g + 2 * NPINGS)) stat_get "$B" t1 rx_packets
+		check_eq "frames sent on s0" \
+			$(($(stat_get "$A" s0 tx_packets) - s)) $((3 * NPINGS))
+
+		log_test "mirror into a $kind routed out of the source: no storm"
+		cleanup
+	done
+}
+
+destination_down()
+{
+	local drop
+
+	RET=0
+	setup
+	check_write "$A" s0 d0 ""
+	ip -n "$A" link set d0 down
+	drop=$(stat_get "$A" d0 tx_dropped)
+	ping_s0 || check_eq "pings through the source" failed ok
+	check_eq "copies counted in d0's tx_dropped" \
+		$(($(stat_get "$A" d0 tx_dropped) - drop)) $((2 * NPINGS))
+
+	log_test "destination down: copies dropped and counted, source unaffected"
+	cleanup
+}
+
+# ip link del must not wait for a reference that mirroring holds
+timed_del()
+{
+	local ns=$1 dev=$2 t0 ms
+
+	t0=$(timestamp_ms)
+	ip -n "$ns" link del "$dev"
+	ms=$(($(timestamp_ms) - t0))
+	check_eq "ip link del $dev returned within 2 s" \
+		"$((ms < 2000 ? 1 : ms))" 1
+}
+
+source_unregister()
+{
+	RET=0
+	setup
+	check_write "$A" s0 d0 ""
+	timed_del "$A" s0
+	# d0 keeps working as an ordinary device, and can be deleted too
+	timed_del "$A" d0
+	log_test "source unregistered: entries dropped, ip link del at once"
+	cleanup
+}
+
+destination_unregister()
+{
+	RET=0
+	setup
+	link_pair "$A" e0 "" "$C" e1 ""
+	check_write "$A" s0 d0 ""
+	check_write "$A" s0 e0 ""
+	check_write "$A" e0 d0 ""
+	timed_del "$A" d0
+	check_eq "s0's mirror_to" "$(mirror_read "$A" s0)" "e0"
+	check_eq "e0's mirror_to" "$(mirror_read "$A" e0)" ""
+	ping_s0 2 || check_eq "ping through the source" failed ok
+
+	log_test "destination unregistered: entries naming it dropped at once"
+	cleanup
+}
+
+netns_move()
+{
+	RET=0
+	setup
+	check_write "$A" s0 d0 ""
+	ip -n "$A" link add dummy0 type dummy
+	check_write "$A" dummy0 s0 ""
+	ip -n "$A" link set d0 netns "$B"
+	check_eq "s0's mirror_to after d0 left" "$(mirror_read "$A" s0)" ""
+	ip -n "$A" link set dummy0 netns "$B"
+	ip -n "$B" link set dummy0 netns "$A"
+	check_eq "dummy0's mirror_to after a round trip" \
+		"$(mirror_read "$A" dummy0)" ""
+	check_write "$B" d0 s1 ""
+	timed_del "$B" d0
+
+	log_test "netns moves drop the entries of and naming the device"
+	cleanup
+}
+
+rename()
+{
+	local d
+
+	RET=0
+	setup
+	check_write "$A" s0 d0 ""
+	ip -n "$A" link set d0 down
+	ip -n "$A" link set d0 name mirror-dst
+	ip -n "$A" link set mirror-dst up
+	check_eq "mirror_to after rename" "$(mirror_read "$A" s0)" "mirror-dst"
+	d=$(stat_get "$A" mirror-dst tx_packets)
+	ping_s0
+	wait_count "copies after rename" $((d + 2 * NPINGS)) \
+		stat_get "$A" mirror-dst tx_packets
+
+	log_test "rename keeps the entry and shows the new name"
+	cleanup
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: need root"
+	exit $ksft_skip
+fi
+for tool in ip tcpdump ping setpriv; do
+	if ! command -v $tool > /dev/null; then
+		echo "SKIP: $tool not found"
+		exit $ksft_skip
+	fi
+done
+if [ ! -e /sys/class/net/lo/mirror_to ]; then
+	echo "SKIP: no mirror_to attribute (CONFIG_NET_MIRROR)"
+	exit $ksft_skip
+fi
+
+trap cleanup_all_ns EXIT
+
+for t in ${TESTS:-$ALL_TESTS}; do
+	$t
+done
+
+exit $EXIT_STATUS
