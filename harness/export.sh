@@ -25,9 +25,15 @@ rm -f "$top"/patches/*.patch
 				chmod +x "$top/$f"
 			excludes+=(":(exclude)$f")
 		done
-		name=$(git_t format-patch -1 --start-number "$n" --zero-commit \
-			--no-signature -o "$top/patches" "$c" -- . "${excludes[@]}")
-		echo "$(basename "$name")" $added
+		name=$(printf '%04d-%s.patch' $n "$(git_t log -1 --format=%f "$c" | cut -c1-52)")
+		{
+			git_t format-patch -1 --stdout --zero-commit --no-signature \
+				"$c" | sed -n '1,/^---$/p'
+			git_t diff --stat=72 "$c^" "$c" -- . "${excludes[@]}"
+			echo
+			git_t diff "$c^" "$c" -- . "${excludes[@]}"
+		} > "$top/patches/$name"
+		echo "$name" $added
 	done
 } > "$top/patches/series.new"
 mv "$top/patches/series.new" "$top/patches/series"
