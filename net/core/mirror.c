@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
+#include <net/dst.h>
 #include <net/mirror.h>
 #include <trace/events/net.h>
 
