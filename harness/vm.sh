@@ -55,7 +55,7 @@ fi
 
 set +e
 timeout --foreground -k 10 "$timeout" "${qemu[@]}" -display none -serial stdio \
-	-monitor none < /dev/null 2>&1 | tee "$log" | sed -u '/^mirror-vm: /d'
+	-monitor none < /dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" | sed -u '/^mirror-vm: /d'
 qrc=${PIPESTATUS[0]}
 set -e
 status=$(sed -n 's/^mirror-vm: exit status \([0-9]*\).*/\1/p' "$log" | tail -n 1)
