@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make check: build the test kernels (CONFIG_NET_MIRROR=y and =m), run the
-# selftest in the VM on each, and end with "N passed, N failed".
+# selftest on both at once, each in its own VM, and end with
+# "N passed, N failed".
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 cfg=harness/config
 selftest=build/linux/tools/testing/selftests/net
+modes="y m"
 
 pass=0 fail=0 skip=0
 result() {
@@ -28,17 +30,10 @@ summary() {
 	exit
 }
 
-harness/tree.sh || { result fail "assemble build/linux"; summary; }
+# selftest_results MODE LOG RC: one result per case the log reports
+selftest_results() {
+	local mode=$1 log=$2 rc=$3 line name
 
-for mode in y m; do
-	if ! harness/build.sh "$mode" $cfg/vm.config $cfg/mirror-$mode.config; then
-		result fail "build with CONFIG_NET_MIRROR=$mode"
-		continue
-	fi
-	out=build/obj-$mode/selftest.log
-	harness/vm.sh "build/obj-$mode" sh -c "cd $selftest && ./mirror.sh" |
-		tee "$out"
-	rc=${PIPESTATUS[0]}
 	while IFS= read -r line; do
 		name=$(printf '%s' "$line" | sed 's/^TEST: \(.*[^ ]\) *\[.*/\1/')
 		case $line in
@@ -46,13 +41,38 @@ for mode in y m; do
 		*'[SKIP]') result skip "=$mode: $name" ;;
 		*) result fail "=$mode: $name" ;;
 		esac
-	done < <(grep -a '^TEST: ' "$out")
-	grep -aq '^TEST: ' "$out" || result fail "=$mode: no case ran"
+	done < <(grep -a '^TEST: ' "$log")
+	grep -aq '^TEST: ' "$log" || result fail "=$mode: no case ran"
 	# A VM that died, or a script that failed outside a case; 4 is
 	# kselftest's "some cases skipped", which they report themselves
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && ! grep -aq '\[FAIL\]' "$out"; then
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && ! grep -aq '\[FAIL\]' "$log"; then
 		result fail "=$mode: mirror.sh exited with $rc (console: build/obj-$mode/console.log)"
 	fi
+}
+
+harness/tree.sh || { result fail "assemble build/linux"; summary; }
+
+built=""
+for mode in $modes; do
+	if harness/build.sh "$mode" $cfg/vm.config $cfg/mirror-$mode.config; then
+		built+=" $mode"
+	else
+		result fail "build with CONFIG_NET_MIRROR=$mode"
+	fi
+done
+
+# TCG runs a VM's shell work on about one core: two VMs take the time of one
+for mode in $built; do
+	harness/vm.sh "build/obj-$mode" sh -c "cd $selftest && ./mirror.sh" \
+		> "build/obj-$mode/selftest.log" 2>&1 &
+	eval "pid_$mode=$!"
+done
+for mode in $built; do
+	eval "wait \$pid_$mode"
+	rc=$?
+	echo "== selftest on CONFIG_NET_MIRROR=$mode"
+	cat "build/obj-$mode/selftest.log"
+	selftest_results "$mode" "build/obj-$mode/selftest.log" "$rc"
 done
 
 cp build/obj-y/arch/x86/boot/bzImage build/bzImage 2> /dev/null
