@@ -6,7 +6,8 @@
 # running tcpdump.
 set -e
 
-run() { printf '\n\033[1m# %s\033[0m\n' "$*"; "$@"; }
+# run 'COMMAND': show it, then run it
+run() { printf '\n\033[1m# %s\033[0m\n' "$1"; eval "$1"; }
 
 ip netns add peer
 ip netns add collector
@@ -20,15 +21,14 @@ ip -n peer link set eth0 up
 ip -n collector link set mon0 up
 echo "eth0 (192.0.2.1) <-> peer (192.0.2.2); eth1 <-> collector's mon0"
 
-run sh -c 'echo eth1 > /sys/class/net/eth0/mirror_to'
-run cat /sys/class/net/eth0/mirror_to
+run 'echo eth1 > /sys/class/net/eth0/mirror_to'
+run 'cat /sys/class/net/eth0/mirror_to'
 
-printf '\n\033[1m# ip netns exec collector tcpdump -e -n -i mon0 -c 8 icmp\033[0m\n'
-ip netns exec collector tcpdump -l -e -n -i mon0 -c 8 icmp 2> /tmp/tcpdump.err &
+run 'ip netns exec collector tcpdump -l -e -n -i mon0 -c 8 icmp 2> /tmp/tcpdump.err &'
 until grep -q listening /tmp/tcpdump.err; do sleep 0.1; done
-run ping -c 4 -i 0.2 192.0.2.2
+run 'ping -c 4 -i 0.2 192.0.2.2'
 wait
 
-run sh -c 'echo -eth1 > /sys/class/net/eth0/mirror_to'
-run cat /sys/class/net/eth0/mirror_to
-run ip -s link show eth1
+run 'echo -eth1 > /sys/class/net/eth0/mirror_to'
+run 'cat /sys/class/net/eth0/mirror_to'
+run 'ip -s link show eth1'

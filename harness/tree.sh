@@ -72,7 +72,13 @@ while read -r patch files; do
 done < "$top/patches/series"
 
 unset GIT_INDEX_FILE
+if ! git_t diff --quiet HEAD; then
+	echo "tree: build/linux has uncommitted edits; commit them and run" \
+		"harness/export.sh, or drop them (git -C build/linux reset --hard)" >&2
+	exit 1
+fi
 if [ "$(git_t rev-parse HEAD)" != "$parent" ]; then
+	echo "tree: build/linux was at $(git_t rev-parse --short HEAD) (see its reflog)"
 	git_t reset -q --hard "$parent"
 fi
 echo "tree: $(git_t log -1 --format=%s base) + $(git_t rev-list --count base..HEAD) patches at $tree"
