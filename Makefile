@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 CFG := harness/config
 
-.PHONY: all run check series deps tree kernel clean
+.PHONY: all run check gates series deps tree kernel clean
 
 all: check
 
@@ -33,6 +33,11 @@ endif
 
 check: deps
 	@harness/check.sh
+
+# The upstream checks alone (make check runs them too);
+# GATES="checkpatch kernel-doc rst sparse build bisect" picks some
+gates: tree
+	@harness/gates.sh
 
 # The mailable series: cover letter and numbered patches
 series: tree

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make check: build the test kernels (CONFIG_NET_MIRROR=y and =m), run the
-# selftest on both at once, each in its own VM, and end with
-# "N passed, N failed".
+# selftest on both at once, each in its own VM, run the upstream gates
+# (gates.sh), and end with "N passed, N failed".
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +74,15 @@ for mode in $built; do
 	cat "build/obj-$mode/selftest.log"
 	selftest_results "$mode" "build/obj-$mode/selftest.log" "$rc"
 done
+
+# checkpatch, kernel-doc, rst, sparse, W=1, =n, and every prefix
+while IFS= read -r line; do
+	case $line in
+	'gate: pass '*) result pass "${line#gate: pass }" ;;
+	'gate: fail '*) result fail "${line#gate: fail }" ;;
+	*) echo "$line" ;;
+	esac
+done < <(harness/gates.sh 2>&1)
 
 cp build/obj-y/arch/x86/boot/bzImage build/bzImage 2> /dev/null
 cp build/obj-m/arch/x86/boot/bzImage build/bzImage-m 2> /dev/null

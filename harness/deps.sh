@@ -11,8 +11,8 @@ pkgs=(
 	libssl-dev ccache git python3 kmod cpio
 	# the VM, and the tools the tests use inside it (the VM's root is ours)
 	qemu-system-x86 iproute2 iputils-ping tcpdump util-linux
-	# the gates: sparse, docutils for the rst
-	sparse python3-docutils
+	# the gates: sparse, docutils for the rst, ply and git for checkpatch's SPDX check
+	sparse python3-docutils python3-ply python3-git
 )
 
 missing=()

@@ -77,8 +77,13 @@ if ! git_t diff --quiet HEAD; then
 		"harness/export.sh, or drop them (git -C build/linux reset --hard)" >&2
 	exit 1
 fi
-if [ "$(git_t rev-parse HEAD)" != "$parent" ]; then
-	echo "tree: build/linux was at $(git_t rev-parse --short HEAD) (see its reflog)"
+# Say so when replacing commits that tree.sh did not make
+head=$(git_t rev-parse HEAD)
+made=$tree/.git/series-tip
+if [ "$head" != "$parent" ]; then
+	[ "$head" = "$(git_t rev-parse base)" ] || [ "$head" = "$(cat "$made" 2> /dev/null)" ] ||
+		echo "tree: build/linux was at ${head:0:12} (see its reflog)"
 	git_t reset -q --hard "$parent"
 fi
+echo "$parent" > "$made"
 echo "tree: $(git_t log -1 --format=%s base) + $(git_t rev-list --count base..HEAD) patches at $tree"

@@ -171,8 +171,11 @@ static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
 		return;
 
 	if (rx) {
-		/* Emergency memory is for the stack, not for copies */
-		if (unlikely(skb_pfmemalloc(skb)))
+		/* Skip what the packet taps skip: frames looped back to us
+		 * (already mirrored on transmit) and emergency memory.
+		 */
+		if (unlikely(skb->pkt_type == PACKET_LOOPBACK ||
+			     skb_pfmemalloc(skb)))
 			return;
 	} else {
 		defer = mirror_must_defer(skb, dev);

@@ -15,6 +15,8 @@ source lib.sh
 ALL_TESTS="
 	module_autoload
 	rx_tx_copies
+	other_probes
+	deferred_tx_copies
 	same_bytes
 	vlan_tag_kept
 	remove_stops_copies
@@ -198,7 +200,48 @@ rx_tx_copies()
 		$(($(stat_get "$A" s0 tx_bytes) - ptx0 + \
 		   $(stat_get "$A" s0 rx_bytes) - prx0))
 
-	log_test "receive and transmit copies arrive, exact counts and bytes"
+	log_test "${1:-receive and transmit copies arrive, exact counts and bytes}"
+	cleanup
+}
+
+# Tracers may hold probes on the same tracepoints: copies are unchanged
+other_probes()
+{
+	local ev=/sys/kernel/tracing/events/net tp
+
+	if [ ! -d $ev ]; then
+		log_test_skip "copies with tracers on the same tracepoints" \
+			"no tracefs at /sys/kernel/tracing"
+		return
+	fi
+	for tp in netif_receive_skb net_dev_start_xmit; do
+		echo 1 > $ev/$tp/enable
+	done
+	rx_tx_copies "copies with tracers on the same tracepoints"
+	for tp in netif_receive_skb net_dev_start_xmit; do
+		echo 0 > $ev/$tp/enable
+	done
+	echo > /sys/kernel/tracing/trace
+}
+
+# ifb is not LLTX: its transmit runs under its TX lock, so copies wait for
+# BH. It has no ARP and drops what it sends, so only echo requests leave.
+deferred_tx_copies()
+{
+	local pkts
+
+	RET=0
+	setup
+	ip -n "$A" link add ifb0 type ifb
+	ip -n "$A" addr add 10.0.9.1/24 dev ifb0
+	ip -n "$A" link set ifb0 up
+	check_write "$A" ifb0 d0 ""
+	pkts=$(stat_get "$C" d1 rx_packets)
+	in_ns "$A" ping -q -c "$NPINGS" -i 0.01 -W 0.1 10.0.9.2 > /dev/null
+	wait_count "copies of frames sent under the TX lock" \
+		$((pkts + NPINGS)) stat_get "$C" d1 rx_packets
+
+	log_test "copies taken under the source's TX lock are sent after it"
 	cleanup
 }
 

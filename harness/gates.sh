@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The checks netdev's CI runs on a submission, on the series in
+# build/linux (base..HEAD). Prints one "gate: pass|fail NAME" line per
+# check, details above it; exits 1 if any failed.
+#
+#   checkpatch   checkpatch.pl --strict on every patch
+#   kernel-doc   kernel-doc -Wall on the new and changed C files, and a
+#                kernel-doc comment on every non-static function the
+#                series adds
+#   rst          the new rst parses without a message (docutils) and is in
+#                the networking toctree
+#   sparse, W=1  no warning on a line the series adds, in the objects it
+#                touches (C=2 W=1)
+#   build        the test kernel with CONFIG_NET_MIRROR=y, =m and =n
+#   bisect       every prefix of the series builds (=m), each in a build
+#                dir of its own so that the builds stay incremental
+#
+# GATES="checkpatch kernel-doc ..." runs some only.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tree=$top/build/linux
+# Debian's python3, which has the packages deps.sh installed (ply)
+export PATH=/usr/bin:/bin:$PATH
+cfg=$top/harness/config
+git_t() { git -C "$tree" "$@"; }
+failed=0
+
+gate() {
+	if [ "$1" = pass ]; then
+		echo "gate: pass $2"
+	else
+		echo "gate: fail $2"
+		failed=1
+	fi
+}
+
+want() { [[ " ${GATES:-checkpatch kernel-doc rst sparse build bisect} " == *" $1 "* ]]; }
+
+# Files the series adds or changes, by extension
+changed() { git_t diff --name-only --diff-filter=AM base..HEAD -- "$@"; }
+
+# added_lines: "file:line" for every line the series adds
+added_lines() {
+	git_t diff -U0 base..HEAD | awk '
+		/^\+\+\+ b\// { file = substr($0, 7) }
+		/^@@/ {
+			split($3, a, ",")
+			start = substr(a[1], 2); n = (a[2] == "") ? 1 : a[2]
+			for (i = 0; i < n; i++) print file ":" start + i
+		}'
+}
+
+# worktree NAME REV: build/src-NAME, a worktree of build/linux at REV;
+# switching REV rewrites only the files that differ
+worktree() {
+	local src=$top/build/src-$1
+
+	[ -d "$src" ] || git_t worktree add -q --detach "$src" "$2" || return 1
+	git -C "$src" checkout -q --detach "$2"
+}
+
+# build_at NAME REV MODE: build REV with CONFIG_NET_MIRROR=MODE in
+# build/obj-NAME; skipped when the last good build there had the same
+# sources and config
+build_at() {
+	local name=$1 rev=$2 mode=$3 obj=$top/build/obj-$1 stamp
+
+	worktree "$name" "$rev" || return 1
+	stamp="$(git_t rev-parse "$rev^{tree}") $mode"
+	[ "$(cat "$obj/stamp" 2> /dev/null)" = "$stamp" ] && return 0
+	rm -f "$obj/fragment"	# a new config for the new sources
+	(cd "$top/build/src-$name" &&
+	 "$top/harness/build.sh" --src "$PWD" --lax "$name" "$cfg/vm.config" \
+		"$cfg/mirror-$mode.config") > /dev/null || return 1
+	echo "$stamp" > "$obj/stamp"
+}
+
+if want checkpatch; then
+	out=$(mktemp -d)
+	git_t format-patch -q -o "$out" base..HEAD
+	ok=pass
+	for p in "$out"/*.patch; do
+		if ! "$tree/scripts/checkpatch.pl" --strict --terse --show-types \
+			--root="$tree" "$p"; then
+			ok=fail
+		fi
+	done
+	rm -rf "$out"
+	gate $ok "checkpatch --strict on every patch"
+fi
+
+if want kernel-doc; then
+	ok=pass
+	# Warnings the base already had (by message, as lines move) are not
+	# the series'
+	kdoc() { "$tree/scripts/kernel-doc" -none -Wall "$1" 2>&1 | sed 's/^[^ ]*: //'; }
+	tmp=$(mktemp -d)
+	for f in $(changed '*.c' '*.h'); do
+		mkdir -p "$tmp/$(dirname "$f")"
+		git_t show "base:$f" > "$tmp/$f" 2> /dev/null || : > "$tmp/$f"
+		comm -13 <(kdoc "$tmp/$f" | sort) <(kdoc "$tree/$f" | sort) |
+			sed "s|^|$f: |" | grep . && ok=fail
+	done
+	rm -rf "$tmp"
+	# Every non-static function the series defines needs a kernel-doc
+	for f in $(changed '*.c'); do
+		for fn in $(git_t diff -U0 base..HEAD -- "$f" |
+			sed -n 's/^+\([a-z_][a-z0-9_ *]*[ *]\)\([a-z0-9_]*\)(.*/\1 \2/p' |
+			grep -v '^static' | awk '{ print $NF }'); do
+			grep -q "^ \* $fn\(()\)\? - " "$tree/$f" ||
+				{ echo "$f: $fn() has no kernel-doc"; ok=fail; }
+		done
+	done
+	gate $ok "kernel-doc on the new and changed files"
+fi
+
+if want rst; then
+	ok=pass
+	for f in $(changed 'Documentation/*.rst'); do
+		# Sphinx roles are not docutils': only check the series' own files
+		git_t diff --quiet --diff-filter=A base..HEAD -- "$f" && continue
+		rst2pseudoxml --halt=info --report=info "$tree/$f" > /dev/null || ok=fail
+		name=$(basename "$f" .rst)
+		grep -qx "   $name" "$tree/$(dirname "$f")/index.rst" ||
+			{ echo "$f is not in its toctree"; ok=fail; }
+	done
+	gate $ok "new rst parses and is in its toctree"
+fi
+
+if want sparse; then
+	ok=pass
+	src=$top/build/src-gates obj=$top/build/obj-gates
+	objs=$(changed 'net/*.c' 'drivers/*.c' | sed 's/\.c$/.o/')
+	mkdir -p "$obj"
+	cat "$cfg/vm.config" "$cfg/mirror-y.config" > "$obj/fragment"
+	if worktree gates HEAD &&
+	   KCONFIG_ALLCONFIG=$obj/fragment make -s -C "$src" O="$obj" \
+		allnoconfig > /dev/null &&
+	   make -s -C "$src" O="$obj" -j"$(nproc)" prepare > /dev/null; then
+		# Compile them afresh, so that W=1 reports every time
+		(cd "$src" && touch $(changed '*.c'))
+		make -s -C "$src" O="$obj" -j"$(nproc)" C=2 W=1 $objs \
+			> "$obj/sparse-w1.log" 2>&1 || ok=fail
+		sed -i "s|$src/||" "$obj/sparse-w1.log"
+		grep -F -f <(added_lines | sed 's/$/:/') "$obj/sparse-w1.log" &&
+			ok=fail
+	else
+		ok=fail
+	fi
+	gate $ok "sparse (C=2) and W=1: no warning on a line the series adds"
+fi
+
+if want build; then
+	for mode in y m n; do
+		if "$top/harness/build.sh" "$mode" "$cfg/vm.config" \
+			"$cfg/mirror-$mode.config" > /dev/null; then
+			gate pass "builds with CONFIG_NET_MIRROR=$mode"
+		else
+			gate fail "builds with CONFIG_NET_MIRROR=$mode"
+		fi
+	done
+fi
+
+if want bisect; then
+	n=0
+	prev=base
+	kernel=(-- . ':!Documentation' ':!tools' ':!MAINTAINERS')
+	for c in $(git_t rev-list --reverse base..HEAD); do
+		n=$((n + 1))
+		what="patch $n builds alone: $(git_t log -1 --format=%s "$c")"
+		if git_t diff --quiet "$prev" "$c" "${kernel[@]}"; then
+			gate pass "$what (no kernel source)"
+		elif git_t diff --quiet "$c" HEAD "${kernel[@]}"; then
+			gate pass "$what (the whole series' sources: built as =m)"
+		elif build_at "bisect-$n" "$c" m; then
+			gate pass "$what"
+		else
+			gate fail "$what"
+		fi
+		prev=$c
+	done
+fi
+
+exit $failed
