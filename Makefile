@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 CFG := harness/config
 
-.PHONY: all run check gates series deps tree kernel clean
+.PHONY: all run check gates series bench deps tree kernel clean
 
 all: check
 
@@ -42,6 +42,11 @@ gates: tree
 # The mailable series: cover letter and numbered patches
 series: tree
 	@harness/series.sh
+
+# pktgen rates with and without mirroring, tc mirred and nft dup:
+# build/bench/results.md and results.png (ROUNDS=5 by default)
+bench: deps
+	@harness/bench.sh
 
 clean:
 	rm -rf build

@@ -13,6 +13,8 @@ pkgs=(
 	qemu-system-x86 iproute2 iputils-ping tcpdump util-linux
 	# the gates: sparse, docutils for the rst, ply and git for checkpatch's SPDX check
 	sparse python3-docutils python3-ply python3-git
+	# make bench: the chart
+	gnuplot-nox nftables
 )
 
 missing=()

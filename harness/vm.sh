@@ -38,7 +38,7 @@ fi
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000 ro"
 cmdline+=" panic=-1 panic_on_warn=1 oops=panic loglevel=4"
-cmdline+=" init=$top/harness/vm-init -- $interactive $(pwd)"
+cmdline+=" init=$top/harness/vm-init -- $interactive $top $(pwd)"
 for a in "$@"; do
 	cmdline+=" $(printf %s "$a" | base64 -w0)"
 done
@@ -47,6 +47,8 @@ qemu=(qemu-system-x86_64 $accel -smp 2 -m 2G -no-reboot -nic none
       -kernel "$obj/arch/x86/boot/bzImage" -append "$cmdline"
       -fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
       -device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+      -fsdev "local,id=project,path=$top,security_model=none,readonly=on,multidevs=remap"
+      -device virtio-9p-pci,fsdev=project,mount_tag=project
       "${mods[@]}")
 
 if [ $interactive = 1 ]; then
