@@ -56,10 +56,11 @@ added_lines() {
 # worktree NAME REV: build/src-NAME, a worktree of build/linux at REV;
 # switching REV rewrites only the files that differ
 worktree() {
-	local src=$top/build/src-$1
+	local src=$top/build/src-$1 rev
 
-	[ -d "$src" ] || git_t worktree add -q --detach "$src" "$2" || return 1
-	git -C "$src" checkout -q --detach "$2"
+	rev=$(git_t rev-parse "$2") || return 1	# build/linux's, not src's
+	[ -d "$src" ] || git_t worktree add -q --detach "$src" "$rev" || return 1
+	git -C "$src" checkout -q --detach "$rev"
 }
 
 # build_at NAME REV MODE: build REV with CONFIG_NET_MIRROR=MODE in
