@@ -25,21 +25,29 @@ dummies() {
 	done
 }
 
-# measure CONFIG: run pktgen on dummy0 in both modes, print the rates
+# run MODE COUNT: pktgen on dummy0; prints the rate
+run() {
+	pg kpktgend_0 rem_device_all
+	pg kpktgend_0 "add_device dummy0"
+	pg dummy0 "count $2"
+	pg dummy0 "pkt_size 60"
+	pg dummy0 "xmit_mode $1"
+	pg dummy0 "dst_mac $(cat /sys/class/net/dummy0/address)"
+	pg pgctrl start
+	sed -n 's/^ *\([0-9]*\)pps.*/\1/p' "$pgctl/dummy0"
+}
+
+# measure CONFIG: rates on dummy0 in both modes, each after a short
+# discarded run, as TCG translates code anew after a change (and probes
+# attaching patch the kernel's text)
 measure() {
 	local config=$1 mode path pps
 
 	for mode in queue_xmit netif_receive; do
 		path=tx
 		[ $mode = netif_receive ] && path=rx
-		pg kpktgend_0 rem_device_all
-		pg kpktgend_0 "add_device dummy0"
-		pg dummy0 "count $count"
-		pg dummy0 "pkt_size 60"
-		pg dummy0 "xmit_mode $mode"
-		pg dummy0 "dst_mac $(cat /sys/class/net/dummy0/address)"
-		pg pgctrl start
-		pps=$(sed -n 's/^ *\([0-9]*\)pps.*/\1/p' "$pgctl/dummy0")
+		run $mode $((count / 5)) > /dev/null
+		pps=$(run $mode "$count")
 		echo "RESULT $kernel $config $path $pps"
 	done
 }
@@ -71,7 +79,7 @@ for d in 2 3 4; do mirror dummy0 "-dummy$d"; done
 for n in 100 4096; do
 	for ((i = 6; i < n + 5; i++)); do
 		echo "link add dummy$i type dummy"
-	done | ip -batch - 2> /dev/null || true
+	done | ip -force -batch - 2> /dev/null || true
 	for ((i = 6; i < n + 5; i++)); do
 		echo dummy1 > "/sys/class/net/dummy$i/mirror_to" 2> /dev/null || true
 	done
@@ -79,7 +87,7 @@ for n in 100 4096; do
 done
 for ((i = 6; i < 4096 + 5; i++)); do
 	echo "link del dummy$i"
-done | ip -batch - 2> /dev/null || true
+done | ip -force -batch - 2> /dev/null || true
 mirror dummy0 -dummy1
 
 tc qdisc add dev dummy0 clsact
