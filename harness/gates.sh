@@ -5,6 +5,8 @@
 # build/linux (base..HEAD). Prints one "gate: pass|fail NAME" line per
 # check, details above it; exits 1 if any failed.
 #
+#   series       make series' patches apply with git am to the base and
+#                give the series' tree
 #   checkpatch   checkpatch.pl --strict on every patch
 #   kernel-doc   kernel-doc -Wall on the new and changed C files, and a
 #                kernel-doc comment on every non-static function the
@@ -37,7 +39,7 @@ gate() {
 	fi
 }
 
-want() { [[ " ${GATES:-checkpatch kernel-doc rst sparse build bisect} " == *" $1 "* ]]; }
+want() { [[ " ${GATES:-series checkpatch kernel-doc rst sparse build bisect} " == *" $1 "* ]]; }
 
 # Files the series adds or changes, by extension
 changed() { git_t diff --name-only --diff-filter=AM base..HEAD -- "$@"; }
@@ -78,6 +80,19 @@ build_at() {
 		"$cfg/mirror-$mode.config") > /dev/null || return 1
 	echo "$stamp" > "$obj/stamp"
 }
+
+if want series; then
+	# make series' output, applied with git am to the base, is the series
+	ok=fail
+	if "$top/harness/series.sh" > /dev/null && worktree am base &&
+	   git -C "$top/build/src-am" -c user.name=gates -c user.email=gates@localhost \
+		am -q "$top"/build/series/000[1-9]*.patch &&
+	   git_t diff --quiet HEAD "$(git -C "$top/build/src-am" rev-parse HEAD)"; then
+		ok=pass
+	fi
+	git -C "$top/build/src-am" am --abort 2> /dev/null
+	gate $ok "make series applies to the base with git am"
+fi
 
 if want checkpatch; then
 	out=$(mktemp -d)
