@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 CFG := harness/config
 
-.PHONY: all run check gates series bench deps tree kernel clean
+.PHONY: all run check test gates series bench deps tree kernel clean
 
 all: check
 
@@ -33,6 +33,10 @@ endif
 
 check: deps
 	@harness/check.sh
+
+# The selftest on =y and =m only, without the gates: the edit-test loop
+test: deps
+	@SKIP_GATES=1 harness/check.sh
 
 # The upstream checks alone (make check runs them too);
 # GATES="checkpatch kernel-doc rst sparse build bisect" picks some
