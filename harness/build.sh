@@ -38,9 +38,14 @@ rm -f "$obj/fragment.new"
 
 cc="gcc"
 command -v ccache >/dev/null && cc="ccache gcc"
+# Kbuild passes the source tree as an absolute path; relative to the base
+# directory, ccache hashes the same for every clone of this project (CI's
+# too). __FILE__ is then relative as well: map it back as Kbuild does.
+export CCACHE_BASEDIR=$top/build
+kcflags="-fmacro-prefix-map=$(realpath --relative-to="$obj" "$src")/="
 export KBUILD_BUILD_USER=mirror KBUILD_BUILD_HOST=harness
-make -s -C "$src" O="$obj" -j"$(nproc)" CC="$cc" LOCALVERSION= \
-	bzImage modules
+make -s -C "$src" O="$obj" -j"$(nproc)" CC="$cc" KCFLAGS="$kcflags" \
+	LOCALVERSION= bzImage modules
 rm -rf "$obj/modroot"
 if grep -q '=m$' "$obj/.config"; then
 	make -s -C "$src" O="$obj" LOCALVERSION= \
