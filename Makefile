@@ -5,7 +5,6 @@
 # tests it (harness/). Everything generated goes to build/.
 
 SHELL := /bin/bash
-CFG := harness/config
 
 .PHONY: all run check test gates series bench deps tree kernel clean
 
@@ -19,7 +18,7 @@ tree: deps
 
 # The =y test kernel, as `make run` boots it
 kernel: tree
-	@harness/build.sh y $(CFG)/vm.config $(CFG)/mirror-y.config
+	@harness/kernel.sh y
 
 # make run: the demo, then a shell when stdin is a terminal;
 # make run SCRIPT=f [ARGS="..."]: run f in the VM, with its exit status

@@ -171,8 +171,7 @@ fi
 
 if want build; then
 	for mode in y m n; do
-		if "$top/harness/build.sh" "$mode" "$cfg/vm.config" \
-			"$cfg/mirror-$mode.config" > /dev/null; then
+		if "$top/harness/kernel.sh" "$mode" > /dev/null; then
 			gate pass "builds with CONFIG_NET_MIRROR=$mode"
 		else
 			gate fail "builds with CONFIG_NET_MIRROR=$mode"
