@@ -9,6 +9,9 @@
 #
 # A VM that panics, WARNs (panic_on_warn) or hangs past VM_TIMEOUT
 # seconds fails, with its console kept in OBJDIR/console.log.
+# VM_PANIC_ON_WARN=0 lets it run on past a WARN (the debug run scans the
+# console instead); VM_NICS=1 adds two pairs of virtio-net NICs, each pair
+# joined by a QEMU hub (MACs 52:54:00:12:00:00..03; 00-01 and 02-03).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,11 +23,22 @@ timeout=${VM_TIMEOUT:-1800}
 accel="-accel tcg,thread=multi -cpu max"
 # KVM hangs guests in decompression on some hosts: only with VM_KVM=1
 [ "${VM_KVM:-0}" = 1 ] && accel="-accel kvm -cpu host"
+# VM_ICOUNT=1: the guest's clock counts instructions (1 ns each), so that
+# rates measured inside are instructions per frame, whatever the host does
+[ "${VM_ICOUNT:-0}" = 1 ] && accel="-accel tcg,thread=single -cpu max -icount shift=0,sleep=off"
 
 mods=()
 if [ -d "$obj/modroot/lib/modules" ]; then
 	mods=(-fsdev "local,id=mods,path=$obj/modroot/lib/modules,security_model=none,readonly=on"
 	      -device virtio-9p-pci,fsdev=mods,mount_tag=modules)
+fi
+
+nics=()
+if [ "${VM_NICS:-0}" = 1 ]; then
+	for i in 0 1 2 3; do
+		nics+=(-netdev "hubport,id=nic$i,hubid=$((i / 2))"
+		       -device "virtio-net-pci,netdev=nic$i,mac=52:54:00:12:00:0$i,romfile=")
+	done
 fi
 
 interactive=0
@@ -37,7 +51,7 @@ fi
 
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000 ro"
-cmdline+=" panic=-1 panic_on_warn=1 oops=panic loglevel=4"
+cmdline+=" panic=-1 panic_on_warn=${VM_PANIC_ON_WARN:-1} oops=panic loglevel=4"
 cmdline+=" init=$top/harness/vm-init -- $interactive $top $(pwd)"
 for a in "$@"; do
 	cmdline+=" $(printf %s "$a" | base64 -w0)"
@@ -49,7 +63,7 @@ qemu=(qemu-system-x86_64 $accel -smp 2 -m 2G -no-reboot -nic none
       -device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
       -fsdev "local,id=project,path=$top,security_model=none,readonly=on,multidevs=remap"
       -device virtio-9p-pci,fsdev=project,mount_tag=project
-      "${mods[@]}")
+      "${mods[@]}" "${nics[@]}")
 
 if [ $interactive = 1 ]; then
 	exec "${qemu[@]}" -nographic
