@@ -1,16 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# make check: build the test kernels (CONFIG_NET_MIRROR=y and =m), run the
-# selftest on both at once, each in its own VM, run the upstream gates
+# make check: build the test kernels (CONFIG_NET_MIRROR=y, and =m on the
+# debug kernel: kernel.sh), run the selftest on =y and, at the same time,
+# the selftest and the hardening tests (harness/hardening/run.sh) on the
+# debug kernel, scan its console for splats, run the upstream gates
 # (gates.sh), and end with "N passed, N failed".
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-cfg=harness/config
 selftest=build/linux/tools/testing/selftests/net
 modes="y m"
+
+# What KASAN, lockdep, RCU, kmemleak, the refcount trackers and the
+# watchdogs print when they find something
+SPLATS='BUG:|WARNING:|Oops|Kernel panic|Call Trace:|suspicious RCU|unreferenced object|to become free|ref_tracker|blocked for more than|detected stall'
 
 pass=0 fail=0 skip=0
 result() {
@@ -54,25 +59,38 @@ harness/tree.sh || { result fail "assemble build/linux"; summary; }
 
 built=""
 for mode in $modes; do
-	if harness/build.sh "$mode" $cfg/vm.config $cfg/mirror-$mode.config; then
+	if harness/kernel.sh "$mode"; then
 		built+=" $mode"
 	else
 		result fail "build with CONFIG_NET_MIRROR=$mode"
 	fi
 done
 
-# TCG runs a VM's shell work on about one core: two VMs take the time of one
+# TCG runs a VM's shell work on about one core: two VMs take the time of
+# one. The debug VM goes on past a WARN: its console is scanned instead.
 for mode in $built; do
-	harness/vm.sh "build/obj-$mode" sh -c "cd $selftest && ./mirror.sh" \
-		> "build/obj-$mode/selftest.log" 2>&1 &
+	case $mode in
+	y) harness/vm.sh build/obj-y sh -c "cd $selftest && ./mirror.sh" ;;
+	m) VM_NICS=1 VM_PANIC_ON_WARN=0 harness/vm.sh build/obj-m \
+		"$top/harness/hardening/run.sh" "$top/$selftest" ;;
+	esac > "build/obj-$mode/selftest.log" 2>&1 &
 	eval "pid_$mode=$!"
 done
 for mode in $built; do
 	eval "wait \$pid_$mode"
 	rc=$?
-	echo "== selftest on CONFIG_NET_MIRROR=$mode"
-	cat "build/obj-$mode/selftest.log"
-	selftest_results "$mode" "build/obj-$mode/selftest.log" "$rc"
+	log=build/obj-$mode/selftest.log
+	echo "== CONFIG_NET_MIRROR=$mode$([ $mode = m ] && echo ', debug kernel')"
+	cat "$log"
+	selftest_results "$mode" "$log" "$rc"
+	[ $mode = m ] || continue
+	# The checkers report on the console; kmemleak's report is there too
+	splats=$(grep -aE "$SPLATS" build/obj-m/console.log | head -5)
+	if [ -z "$splats" ]; then
+		result pass "=m: debug kernel's console has no splat"
+	else
+		result fail "=m: debug kernel's console (build/obj-m/console.log): $splats"
+	fi
 done
 
 # checkpatch, kernel-doc, rst, sparse, W=1, =n, and every prefix;

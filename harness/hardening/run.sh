@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run.sh SELFTEST_DIR: the debug VM's whole run (check.sh boots it with
+# VM_NICS=1 on the debug kernel): the selftest, the topology matrix, the
+# input fuzz and the stress test, then a kmemleak scan. The host scans
+# the console for splats afterwards (check.sh).
+here=$(cd "$(dirname "$0")" && pwd)
+kmemleak=/sys/kernel/debug/kmemleak
+rc=0
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+# Only what the tests leak: forget what boot left unreferenced
+[ -e $kmemleak ] && echo clear > $kmemleak
+
+step()
+{
+	local t0=$SECONDS
+
+	echo "== $*"
+	"$@"
+	# 4: kselftest's "some cases skipped", which they report themselves
+	case $? in 0|4) ;; *) rc=1 ;; esac
+	echo "== $1: $((SECONDS - t0)) s"
+}
+
+step bash -c "cd '$1' && ./mirror.sh"
+step "$here/topology.sh"
+step "$here/fuzz.py"
+step "$here/stress.sh" "${STRESS_SECONDS:-60}"
+
+[ -d /sys/module/mirror ] && rmmod mirror 2> /dev/null
+if [ -e $kmemleak ]; then
+	# Objects freed by RCU callbacks and deferred work must be gone
+	# first; kmemleak needs two scans to call an object leaked
+	sleep 5
+	echo scan > $kmemleak
+	sleep 5
+	echo scan > $kmemleak
+	leaks=$(grep -c '^unreferenced object' $kmemleak)
+	cat $kmemleak
+	printf 'TEST: %-72s [%s]\n' "kmemleak: no unreferenced object after the run" \
+		"$([ "$leaks" = 0 ] && echo ' OK ' || echo FAIL)"
+	[ "$leaks" = 0 ] || rc=1
+fi
+exit $rc

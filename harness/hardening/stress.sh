@@ -1,0 +1,308 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# stress.sh [SECONDS]: traffic on every CPU through mirrored devices while
+# other processes add and remove destinations, create and delete devices
+# that are sources or destinations, move them between namespaces, rename
+# them, set them down and up and, with CONFIG_NET_MIRROR=m, unload the
+# module whenever no entry holds it. Slab allocations of sk_buffs (the
+# copies' clones among them) fail at random for the middle third. Then:
+# every mirror_to names only live devices of its netns, traffic is still
+# mirrored with exact counts, and the module unloads.
+
+cd "$(dirname "$0")" && source ./lib.sh
+
+DURATION=${1:-60}
+B=stress-b
+M=stress-m
+FI=/sys/kernel/debug/failslab
+SKB_SLAB=/sys/kernel/slab/skbuff_head_cache/failslab
+# what a write may fail with here (ABI: sysfs-class-net mirror_to);
+# ENOMEM and ENOPKG only while allocations fail or the module goes
+ALLOWED="No such device|File exists|No such file or directory|No space left on device|Too many levels of symbolic links|Invalid argument|Cannot allocate memory|Package not installed"
+work=$(mktemp -d)
+end=$((SECONDS + DURATION))
+
+# Devices churned: veths (peers in $B) that come and go as cN or rN
+CHURN=(c0 c1 c2 c3 c4 c5)
+# Stable ones: pktgen's (dummy) and the pings' (veth) sources, and sinks
+STABLE=(pg0 pg1 sv0 sv1 d0 d1 d2)
+
+modular()
+{
+	[[ "$(modinfo -n mirror 2> /dev/null)" == *.ko* ]]
+}
+
+running()
+{
+	[ $SECONDS -lt $end ]
+}
+
+pick()
+{
+	local a=("$@")
+
+	echo "${a[RANDOM % ${#a[@]}]}"
+}
+
+# A name the writer may use: stable, churned, or renamed churned
+any_dev()
+{
+	case $((RANDOM % 3)) in
+	0) pick "${STABLE[@]}" ;;
+	1) pick "${CHURN[@]}" ;;
+	2) pick "${CHURN[@]/c/r}" ;;
+	esac
+}
+
+# writer: random adds and removes; an error not in ALLOWED is a failure
+writer()
+{
+	local src dst op err
+
+	while running; do
+		# churn_module wants the table empty for a moment
+		[ -e "$work/quiet" ] && { sleep 0.1; continue; }
+		src=$(any_dev)
+		dst=$(any_dev)
+		op=$( ((RANDOM % 2)) && echo - )
+		err=$( (echo "$op$dst" > "/sys/class/net/$src/mirror_to") 2>&1)
+		case $err in
+		''|*'No such file or directory'*mirror_to*) ;;
+		*) [[ $err =~ $ALLOWED ]] || echo "$src <- $op$dst: $err" >> "$work/bad" ;;
+		esac
+	done
+}
+
+churn_devices()
+{
+	local d
+
+	while running; do
+		d=$(pick "${CHURN[@]}")
+		if [ -e "/sys/class/net/$d" ]; then
+			ip link del "$d"
+		else
+			ip link add "$d" type veth peer name "p$d" netns $B 2> /dev/null &&
+			ip link set "$d" up
+		fi
+		sleep 0.05
+	done
+}
+
+churn_netns()
+{
+	local d
+
+	while running; do
+		d=$(pick "${CHURN[@]}")
+		ip link set "$d" netns $M 2> /dev/null || continue
+		sleep 0.1
+		ip -n $M link set "$d" netns 1
+		ip link set "$d" up 2> /dev/null
+	done
+}
+
+churn_names()
+{
+	local d r
+
+	while running; do
+		d=$(pick "${CHURN[@]}")
+		r=${d/c/r}
+		ip link set "$d" down 2> /dev/null &&
+			ip link set "$d" name "$r" 2> /dev/null
+		sleep 0.1
+		ip link set "$r" name "$d" 2> /dev/null
+		ip link set "$d" up 2> /dev/null
+	done
+}
+
+churn_updown()
+{
+	local d
+
+	while running; do
+		d=$(pick d0 d1 d2 sv1 "${CHURN[@]}")
+		ip link set "$d" down 2> /dev/null
+		sleep 0.02
+		ip link set "$d" up 2> /dev/null
+	done
+}
+
+# With =m: now and then hold the writers off, drop every entry and
+# unload; their next write loads the module again
+churn_module()
+{
+	local f n
+
+	while running; do
+		sleep 3
+		touch "$work/quiet"
+		sleep 0.3
+		for f in /sys/class/net/*/mirror_to; do
+			for n in $(cat "$f" 2> /dev/null); do
+				echo "-$n" > "$f" 2> /dev/null
+			done
+		done
+		rmmod mirror 2> /dev/null && echo unloaded >> "$work/rmmod"
+		rm -f "$work/quiet"
+	done
+}
+
+failslab()
+{
+	echo "$1" > $SKB_SLAB
+	echo Y > $FI/cache-filter
+	echo 0 > $FI/verbose
+	echo -1 > $FI/times
+	echo 1 > $FI/interval
+	echo "$2" > $FI/probability
+}
+
+pktgen_set()
+{
+	echo "$2" > "/proc/net/pktgen/$1"
+}
+
+# pktgen on each CPU: pg0 transmits (tx hook), pg1 receives (rx hook);
+# paced, so that the churners get CPU time under TCG
+pktgen_start()
+{
+	local t
+
+	for t in 0 1; do
+		pktgen_set "kpktgend_$t" rem_device_all
+		pktgen_set "kpktgend_$t" "add_device pg$t"
+		pktgen_set "pg$t" "count 0"
+		pktgen_set "pg$t" "delay 200000"
+		pktgen_set "pg$t" "pkt_size 64"
+		pktgen_set "pg$t" "dst 10.9.9.9"
+		pktgen_set "pg$t" "dst_mac 02:00:00:00:00:01"
+	done
+	pktgen_set pg0 "xmit_mode queue_xmit"
+	pktgen_set pg1 "xmit_mode netif_receive"
+	echo start > /proc/net/pktgen/pgctrl &
+}
+
+setup()
+{
+	local d
+
+	modprobe pktgen 2> /dev/null
+	ip netns add $B && ip netns add $M || return 1
+	quiet_ns $B $M
+	ip link add pg0 type dummy
+	ip link add pg1 type dummy
+	for d in pg0 pg1 d0 d1 d2; do
+		[ -e "/sys/class/net/$d" ] || ip link add "$d" type veth peer name "p$d" netns $B
+		ip link set "$d" up
+		ip -n $B link set "p$d" up 2> /dev/null
+	done
+	ip link add sv0 type veth peer name sv1
+	ip link set sv0 up
+	ip link set sv1 up
+	ip addr add 10.3.0.1/24 dev sv0
+	ip link set sv1 netns $B
+	ip -n $B addr add 10.3.0.2/24 dev sv1
+	ip -n $B link set sv1 up
+	static_neigh "" sv0 10.3.0.1 $B sv1 10.3.0.2
+	echo d0 > /sys/class/net/pg0/mirror_to
+	echo d1 > /sys/class/net/pg1/mirror_to
+	echo d2 > /sys/class/net/sv0/mirror_to
+}
+
+cleanup()
+{
+	local d
+
+	echo stop > /proc/net/pktgen/pgctrl 2> /dev/null
+	[ -e $SKB_SLAB ] && failslab 0 0
+	for d in pg0 pg1 sv0 d0 d1 d2 "${CHURN[@]}" "${CHURN[@]/c/r}"; do
+		ip link del "$d" 2> /dev/null
+	done
+	ip netns del $B 2> /dev/null
+	ip netns del $M 2> /dev/null
+	rm -rf "$work"
+}
+
+# consistent: every mirror_to lists distinct live devices of its netns,
+# at most 8 of them
+consistent()
+{
+	local f n names bad=""
+
+	for f in /sys/class/net/*/mirror_to; do
+		names=$(cat "$f") || { bad+=" cannot read $f;"; continue; }
+		for n in $names; do
+			[ -e "/sys/class/net/$n" ] || bad+=" $f names $n, gone;"
+		done
+		[ "$(echo $names | wc -w)" -le 8 ] || bad+=" $f: $names;"
+		[ "$(printf '%s\n' $names | sort | uniq -d)" = "" ] ||
+			bad+=" $f repeats: $names;"
+	done
+	echo "$bad"
+}
+
+trap cleanup EXIT
+setup || { result "stress: setup" 1; exit 1; }
+pktgen_start
+
+pids=()
+writer & pids+=($!)
+writer & pids+=($!)
+churn_devices & pids+=($!)
+churn_netns & pids+=($!)
+churn_names & pids+=($!)
+churn_updown & pids+=($!)
+modular && { churn_module & pids+=($!); }
+for cpu in 0 1; do
+	taskset -c $cpu ping -q -i 0.005 -w "$DURATION" 10.3.0.2 > "$work/ping$cpu" 2>&1 &
+	pids+=($!)
+done
+
+# Clones and other sk_buff allocations fail for the middle third
+sleep $((DURATION / 3))
+[ -e $SKB_SLAB ] && failslab 1 20
+sleep $((DURATION / 3))
+[ -e $SKB_SLAB ] && failslab 0 0
+wait "${pids[@]}"
+echo stop > /proc/net/pktgen/pgctrl
+
+why=""
+[ ! -s "$work/bad" ] || why="writes failed with undocumented errors: $(sort -u "$work/bad" | head -5)"
+result "stress: only documented errnos under churn ($DURATION s)" "$([ -z "$why" ]; echo $?)" "$why"
+
+why=$(consistent)
+result "stress: every mirror_to names live devices afterwards" "$([ -z "$why" ]; echo $?)" "$why"
+
+# Traffic is still mirrored: a fresh entry, exact copies
+for d in pg0 pg1 sv0; do
+	for n in $(cat "/sys/class/net/$d/mirror_to"); do
+		echo "-$n" > "/sys/class/net/$d/mirror_to"
+	done
+done
+why=""
+echo d2 > /sys/class/net/sv0/mirror_to || why="cannot add d2 to sv0"
+ip link set d2 up
+s0=$(stat_of d2 tx_packets)
+ping -q -c 10 -i 0.01 -W 2 10.3.0.2 > /dev/null || why+=" pings lost"
+got=$(wait_stat d2 tx_packets $((s0 + 20)))
+[ "$got" = $((s0 + 20)) ] || why+=" d2 sent $((got - s0)) copies of 20"
+echo -d2 > /sys/class/net/sv0/mirror_to
+result "stress: traffic is mirrored afterwards, exact count" "$([ -z "$why" ]; echo $?)" "$why"
+
+lockdep_on
+result "stress: lockdep still on (no report)" $?
+
+unloads=$(cat "$work/rmmod" 2> /dev/null | wc -l)
+cleanup
+trap - EXIT
+if modular; then
+	why=""
+	[ "$unloads" -gt 0 ] || why="never unloaded during the run; "
+	why+=$(rmmod mirror 2>&1)
+	result "stress: module unloaded $unloads times during the run, and after it" \
+		"$([ -z "$why" ]; echo $?)" "$why"
+fi
+[ $failures = 0 ]
