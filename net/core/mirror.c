@@ -24,6 +24,7 @@
 #include <linux/workqueue.h>
 #include <net/dst.h>
 #include <net/mirror.h>
+#include <net/sch_generic.h>
 #include <trace/events/net.h>
 
 /* Copies a CPU may hold back while it owns a source's TX lock */
@@ -68,9 +69,29 @@ static DEFINE_PER_CPU(struct mirror_backlog, mirror_backlog);
 /* Every netdev_mirror in use; protected by RTNL */
 static LIST_HEAD(mirror_sources);
 
+/*
+ * A destination without a qdisc gains nothing from the queueing layer:
+ * its driver gets the copy directly, as with AF_PACKET's qdisc bypass,
+ * and its packet taps see it as xmit_one() would show it. Not when this
+ * CPU holds that driver's TX lock already (a copy taken inside the
+ * destination's own transmit), which dev_queue_xmit() detects.
+ */
 static void mirror_xmit(struct sk_buff *copy)
 {
 	struct net_device *to = copy->dev;
+	struct netdev_queue *txq = netdev_get_tx_queue(to, 0);
+
+	if (qdisc_txq_has_no_queue(txq) &&
+	    READ_ONCE(txq->xmit_lock_owner) != smp_processor_id()) {
+		if (dev_nit_active(to))
+			dev_queue_xmit_nit(copy, to);
+		/* It counts the drops it makes, but leaves a busy skb */
+		if (__dev_direct_xmit(copy, 0) == NETDEV_TX_BUSY) {
+			dev_core_stats_tx_dropped_inc(to);
+			kfree_skb(copy);
+		}
+		return;
+	}
 
 	/* A noqueue device counts its own drops; a qdisc's drops go here */
 	if (dev_queue_xmit(copy) == NET_XMIT_DROP)
