@@ -10,7 +10,7 @@
 set -eu
 
 kernel=$1
-count=${BENCH_COUNT:-300000}
+count=${BENCH_COUNT:-50000}
 pgctl=/proc/net/pktgen
 
 pg() { echo "$2" > "$pgctl/$1"; }

@@ -72,21 +72,32 @@ def targets(path):
 
 md = []
 md.append('# Port mirroring benchmark\n')
-md.append(f'Base: {base}; QEMU TCG guest, 2 vCPUs; pktgen on dummy0, '
+md.append(f'Base: {base}; QEMU TCG guest, 2 vCPUs, `-icount shift=0`: '
+          'the guest clock advances 1 ns per instruction executed, so a '
+          'rate is 10^9 / (instructions per frame), the same on every run '
+          'and whatever else the host does (memory and cache costs are not '
+          'seen). pktgen on dummy0, '
           '64-byte frames (`pkt_size 60`), `count` per run as in '
           '`harness/bench-guest.sh`; tx = `xmit_mode queue_xmit`, '
           'rx = `xmit_mode netif_receive`; medians of '
           f'{rounds} rounds, the two kernels alternating.\n')
 md.append('Reproduce: `make bench` (`ROUNDS=N` for more rounds).\n')
-md.append('| configuration | tx kpps | rx kpps | runs |')
-md.append('|---|---|---|---|')
+md.append('| configuration | tx kpps | rx kpps | tx instr/frame | rx instr/frame | runs | spread |')
+md.append('|---|---|---|---|---|---|---|')
 for kernel, config, label in ROWS:
     cells = []
     for path in PATHS:
         v = get(kernel, config, path)
         cells.append(f'{v / 1000:.0f}' if v else 'n/a')
+    for path in PATHS:
+        v = get(kernel, config, path)
+        cells.append(f'{1e9 / v:.0f}' if v else 'n/a')
     n = len(runs.get((kernel, config, 'tx'), []))
-    md.append(f'| {label} | {cells[0]} | {cells[1]} | {n} |')
+    # (max - min) / median over the rounds, the worse path
+    spread = max(((max(v) - min(v)) / statistics.median(v)
+                  for p in PATHS if (v := runs.get((kernel, config, p)))),
+                 default=0)
+    md.append(f'| {label} | {" | ".join(cells)} | {n} | {spread:.2%} |')
 md.append('')
 md.append('| figure | target | tx | rx |')
 md.append('|---|---|---|---|')
