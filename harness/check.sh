@@ -15,7 +15,7 @@ modes="y m"
 
 # What KASAN, lockdep, RCU, kmemleak, the refcount trackers and the
 # watchdogs print when they find something
-SPLATS='BUG:|WARNING:|Oops|Kernel panic|Call Trace:|suspicious RCU|unreferenced object|to become free|ref_tracker|blocked for more than|detected stall'
+SPLATS='BUG:|WARNING:|Oops|Kernel panic|Call Trace:|suspicious RCU|unreferenced object 0x|to become free|ref_tracker|blocked for more than|detected stall'
 
 pass=0 fail=0 skip=0
 result() {
@@ -85,7 +85,7 @@ for mode in $built; do
 	selftest_results "$mode" "$log" "$rc"
 	[ $mode = m ] || continue
 	# The checkers report on the console; kmemleak's report is there too
-	splats=$(grep -aE "$SPLATS" build/obj-m/console.log | head -5)
+	splats=$(grep -av '^TEST: ' build/obj-m/console.log | grep -aE "$SPLATS" | head -5)
 	if [ -z "$splats" ]; then
 		result pass "=m: debug kernel's console has no splat"
 	else

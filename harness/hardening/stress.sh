@@ -139,7 +139,7 @@ churn_module()
 	while running; do
 		sleep 3
 		touch "$work/quiet"
-		sleep 0.3
+		sleep 1
 		for f in /sys/class/net/*/mirror_to; do
 			for n in $(cat "$f" 2> /dev/null); do
 				echo "-$n" > "$f" 2> /dev/null
@@ -302,7 +302,7 @@ if modular; then
 	why=""
 	[ "$unloads" -gt 0 ] || why="never unloaded during the run; "
 	why+=$(rmmod mirror 2>&1)
-	result "stress: module unloaded $unloads times during the run, and after it" \
+	result "stress: the module unloads (during the run: $unloads), and after it" \
 		"$([ -z "$why" ]; echo $?)" "$why"
 fi
 [ $failures = 0 ]
