@@ -115,6 +115,19 @@ for i, (name, _, want) in enumerate(tt['tx']):
     target = '<= 1' if want is None else f'>= {want}'
     md.append(f'| {name} | {target} | {cells[0]} | {cells[1]} |')
 md.append('')
+# The chart again as text, for places that show no PNG (the README)
+md.append('```')
+md.append('instructions per frame (shorter is faster); # tx, = rx')
+top = max((1e9 / v for k, c, _ in ROWS for p in PATHS
+           if (v := get(k, c, p))), default=1)
+for kernel, config, label in ROWS:
+    for path, ch in zip(PATHS, '#='):
+        v = get(kernel, config, path)
+        if v:
+            md.append(f'{label[:34]:34} {path} '
+                      f'{ch * round(40 * 1e9 / v / top):40} {1e9 / v:5.0f}')
+md.append('```')
+md.append('')
 open(f'{outdir}/results.md', 'w').write('\n'.join(md) + '\n')
 
 with open(f'{outdir}/results.dat', 'w') as dat:
