@@ -51,7 +51,9 @@ fi
 
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000 ro"
-cmdline+=" panic=-1 panic_on_warn=${VM_PANIC_ON_WARN:-1} oops=panic loglevel=4"
+# loglevel=5: warnings reach the console; WARN(), lockdep and RCU
+# reports are KERN_WARNING, and the debug run's scan must see them
+cmdline+=" panic=-1 panic_on_warn=${VM_PANIC_ON_WARN:-1} oops=panic loglevel=5"
 cmdline+=" init=$top/harness/vm-init -- $interactive $top $(pwd)"
 for a in "$@"; do
 	cmdline+=" $(printf %s "$a" | base64 -w0)"
