@@ -72,16 +72,18 @@ static LIST_HEAD(mirror_sources);
 /*
  * A destination without a qdisc gains nothing from the queueing layer:
  * its driver gets the copy directly, as with AF_PACKET's qdisc bypass,
- * and its packet taps see it as xmit_one() would show it. Not when this
- * CPU holds that driver's TX lock already (a copy taken inside the
- * destination's own transmit), which dev_queue_xmit() detects.
+ * and its packet taps see it as xmit_one() would show it. Not a GSO
+ * copy, which the destination may have to segment (__dev_direct_xmit()
+ * drops segments), nor when this CPU holds that driver's TX lock
+ * already (a copy taken inside the destination's own transmit), which
+ * dev_queue_xmit() detects.
  */
 static void mirror_xmit(struct sk_buff *copy)
 {
 	struct net_device *to = copy->dev;
 	struct netdev_queue *txq = netdev_get_tx_queue(to, 0);
 
-	if (qdisc_txq_has_no_queue(txq) &&
+	if (!skb_is_gso(copy) && qdisc_txq_has_no_queue(txq) &&
 	    READ_ONCE(txq->xmit_lock_owner) != smp_processor_id()) {
 		if (dev_nit_active(to))
 			dev_queue_xmit_nit(copy, to);
