@@ -11,7 +11,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 selftest=build/linux/tools/testing/selftests/net
-modes="y m"
+modes=${MODES:-"y m"}	# MODES=y: the quick loop, without the debug run
 
 # What KASAN, lockdep, RCU, kmemleak, the refcount trackers and the
 # watchdogs print when they find something
