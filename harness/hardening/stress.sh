@@ -61,11 +61,11 @@ writer()
 	local src dst op err
 
 	while running; do
-		# churn_module wants the table empty for a moment
-		[ -e "$work/quiet" ] && { sleep 0.1; continue; }
 		src=$(any_dev)
 		dst=$(any_dev)
 		op=$( ((RANDOM % 2)) && echo - )
+		# churn_module wants the table empty for a moment
+		[ -e "$work/quiet" ] && { sleep 0.1; continue; }
 		err=$( (echo "$op$dst" > "/sys/class/net/$src/mirror_to") 2>&1)
 		case $err in
 		''|*'No such file or directory'*mirror_to*) ;;
@@ -134,18 +134,21 @@ churn_updown()
 # unload; their next write loads the module again
 churn_module()
 {
-	local f n
+	local f n names
 
 	while running; do
 		sleep 3
 		touch "$work/quiet"
 		sleep 1
+		# builtins only: a fork per device takes seconds here
 		for f in /sys/class/net/*/mirror_to; do
-			for n in $(cat "$f" 2> /dev/null); do
+			read -r -a names < "$f" 2> /dev/null || continue
+			for n in "${names[@]}"; do
 				echo "-$n" > "$f" 2> /dev/null
 			done
 		done
-		rmmod mirror 2> /dev/null && echo unloaded >> "$work/rmmod"
+		echo >> "$work/tries"
+		rmmod mirror 2>> "$work/rmmod.err" && echo unloaded >> "$work/rmmod"
 		rm -f "$work/quiet"
 	done
 }
@@ -295,12 +298,13 @@ result "stress: traffic is mirrored afterwards, exact count" "$([ -z "$why" ]; e
 lockdep_on
 result "stress: lockdep still on (no report)" $?
 
-unloads=$(cat "$work/rmmod" 2> /dev/null | wc -l)
+unloads="$(cat "$work/rmmod" 2> /dev/null | wc -l) of $(cat "$work/tries" 2> /dev/null | wc -l) tries"
+[ ! -s "$work/rmmod.err" ] || echo "stress: rmmod refused: $(sort -u "$work/rmmod.err" | head -3)"
 cleanup
 trap - EXIT
 if modular; then
 	why=""
-	[ "$unloads" -gt 0 ] || why="never unloaded during the run; "
+	[ "${unloads%% *}" -gt 0 ] || why="never unloaded during the run; "
 	why+=$(rmmod mirror 2>&1)
 	result "stress: the module unloads (during the run: $unloads), and after it" \
 		"$([ -z "$why" ]; echo $?)" "$why"
