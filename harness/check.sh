@@ -86,6 +86,9 @@ for mode in $built; do
 	[ $mode = m ] || continue
 	# The checkers report on the console; kmemleak's report is there too
 	splats=$(grep -av '^TEST: ' build/obj-m/console.log | grep -aE "$SPLATS" | head -5)
+	# A run that did not reach its end was not scanned whole
+	grep -aq '^mirror-vm: exit status' build/obj-m/console.log ||
+		splats+=" (the debug run did not finish)"
 	if [ -z "$splats" ]; then
 		result pass "=m: debug kernel's console has no splat"
 	else
