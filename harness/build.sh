@@ -1,27 +1,34 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# build.sh [--src DIR] [--lax] NAME FRAGMENT...: build build/linux (or
-# DIR) into build/obj-NAME with a config made of allnoconfig plus the
-# fragments (later ones win), and install any modules under
-# build/obj-NAME/modroot. Every symbol the fragments set must take,
-# unless --lax (for trees that predate some of them).
+# build.sh [--src DIR] [--obj DIR] [--lax] NAME FRAGMENT...: build
+# build/linux (or DIR) into build/obj-NAME (or DIR) with a config made of
+# allnoconfig plus the fragments (later ones win), and install any modules
+# under the object dir's modroot. Every symbol the fragments set must
+# take, unless --lax (for trees that predate some of them).
+#
+# ccache is keyed on the compiler's arguments with paths made relative to
+# the object dir: trees laid out alike (source at ../linux from the
+# objects) share their cache, also across clones of this project.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=$top/build/linux
+obj=""
 lax=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--src) src=$2; shift 2 ;;
+	--obj) obj=$2; shift 2 ;;
 	--lax) lax=1; shift ;;
 	*) break ;;
 	esac
 done
 name=$1
 shift
-obj=$top/build/obj-$name
+obj=${obj:-$top/build/obj-$name}
 mkdir -p "$obj"
+obj=$(cd "$obj" && pwd)
 
 cat "$@" > "$obj/fragment.new"
 if ! cmp -s "$obj/fragment.new" "$obj/fragment" || [ ! -f "$obj/.config" ]; then

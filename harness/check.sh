@@ -2,16 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make check: build the test kernels (CONFIG_NET_MIRROR=y, and =m on the
-# debug kernel: kernel.sh), run the selftest on =y and, at the same time,
-# the selftest and the hardening tests (harness/hardening/run.sh) on the
-# debug kernel, scan its console for splats, run the upstream gates
+# debug kernel: kernel.sh), run the selftest on =y and on the debug
+# kernel, the hardening tests (harness/hardening/run.sh) on the debug
+# kernel, scan the debug consoles for splats, run the upstream gates
 # (gates.sh), and end with "N passed, N failed".
+#
+# Two cores are the budget. The debug VMs are the longest stage, so the
+# debug kernel is built first and its two VMs (the selftest; the
+# hardening tests) boot as soon as it is ready; the =y kernel, its VM and
+# the gates' builds run beside them. Every stage's time is printed at the
+# end.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 selftest=build/linux/tools/testing/selftests/net
-modes=${MODES:-"y m"}	# MODES=y: the quick loop, without the debug run
+modes=${MODES:-"m y"}	# MODES=y: the quick loop, without the debug run
+times=build/check-times
+t_start=$SECONDS
 
 # What KASAN, lockdep, RCU, kmemleak, the refcount trackers and the
 # watchdogs print when they find something
@@ -27,84 +35,137 @@ result() {
 	printf 'check: %-4s %s\n' "$1" "$2"
 }
 
+# timed NAME CMD...: run CMD, and note how long it took
+timed() {
+	local name=$1 t0=$SECONDS rc
+
+	shift
+	"$@"
+	rc=$?
+	echo "$name|$((SECONDS - t0))" >> "$times"
+	return $rc
+}
+
 summary() {
-	local s="$pass passed, $fail failed"
+	local s="$pass passed, $fail failed" name sec
+
 	[ $skip -gt 0 ] && s+=", $skip skipped"
+	echo "== time per stage (stages marked & ran beside the others)"
+	while IFS='|' read -r name sec; do
+		printf '%-58s %3dm%02ds\n' "$name" $((sec / 60)) $((sec % 60))
+	done < "$times"
+	sec=$((SECONDS - t_start))
+	printf '%-58s %3dm%02ds\n' "make check" $((sec / 60)) $((sec % 60))
 	echo "$s"
 	[ $fail -eq 0 ] && [ $pass -gt 0 ]
 	exit
 }
 
-# selftest_results MODE LOG RC: one result per case the log reports
+# selftest_results NAME LOG RC: one result per case the log reports
 selftest_results() {
-	local mode=$1 log=$2 rc=$3 line name
+	local name=$1 log=$2 rc=$3 line case
 
 	while IFS= read -r line; do
-		name=$(printf '%s' "$line" | sed 's/^TEST: \(.*[^ ]\) *\[.*/\1/')
+		case=$(printf '%s' "$line" | sed 's/^TEST: \(.*[^ ]\) *\[.*/\1/')
 		case $line in
-		*'[ OK ]') result pass "=$mode: $name" ;;
-		*'[SKIP]') result skip "=$mode: $name" ;;
-		*) result fail "=$mode: $name" ;;
+		*'[ OK ]') result pass "$name: $case" ;;
+		*'[SKIP]') result skip "$name: $case" ;;
+		*) result fail "$name: $case" ;;
 		esac
 	done < <(grep -a '^TEST: ' "$log")
-	grep -aq '^TEST: ' "$log" || result fail "=$mode: no case ran"
+	grep -aq '^TEST: ' "$log" || result fail "$name: no case ran"
 	# A VM that died, or a script that failed outside a case; 4 is
 	# kselftest's "some cases skipped", which they report themselves
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && ! grep -aq '\[FAIL\]' "$log"; then
-		result fail "=$mode: mirror.sh exited with $rc (console: build/obj-$mode/console.log)"
+		result fail "$name: exited with $rc (log: $log)"
 	fi
 }
 
-harness/tree.sh || { result fail "assemble build/linux"; summary; }
+# splat_scan NAME CONSOLE: the checkers report on the console, and
+# kmemleak's report is there too
+splat_scan() {
+	local splats
 
-built=""
-for mode in $modes; do
-	if harness/kernel.sh "$mode"; then
-		built+=" $mode"
-	else
-		result fail "build with CONFIG_NET_MIRROR=$mode"
-	fi
-done
-
-# TCG runs a VM's shell work on about one core: two VMs take the time of
-# one. The debug VM goes on past a WARN: its console is scanned instead.
-for mode in $built; do
-	case $mode in
-	y) harness/vm.sh build/obj-y sh -c "cd $selftest && ./mirror.sh" ;;
-	m) VM_NICS=1 VM_PANIC_ON_WARN=0 harness/vm.sh build/obj-m \
-		"$top/harness/hardening/run.sh" "$top/$selftest" ;;
-	esac > "build/obj-$mode/selftest.log" 2>&1 &
-	eval "pid_$mode=$!"
-done
-for mode in $built; do
-	eval "wait \$pid_$mode"
-	rc=$?
-	log=build/obj-$mode/selftest.log
-	echo "== CONFIG_NET_MIRROR=$mode$([ $mode = m ] && echo ', debug kernel')"
-	cat "$log"
-	selftest_results "$mode" "$log" "$rc"
-	[ $mode = m ] || continue
-	# The checkers report on the console; kmemleak's report is there too
-	splats=$(grep -av '^TEST: ' build/obj-m/console.log | grep -aE "$SPLATS" | head -5)
+	splats=$(grep -av '^TEST: ' "$2" | grep -aE "$SPLATS" | head -5)
 	# A run that did not reach its end was not scanned whole
-	grep -aq '^mirror-vm: exit status' build/obj-m/console.log ||
+	grep -aq '^mirror-vm: exit status' "$2" ||
 		splats+=" (the debug run did not finish)"
 	if [ -z "$splats" ]; then
-		result pass "=m: debug kernel's console has no splat"
+		result pass "$1: debug kernel's console has no splat"
 	else
-		result fail "=m: debug kernel's console (build/obj-m/console.log): $splats"
+		result fail "$1: debug kernel's console ($2): $splats"
 	fi
+}
+
+# vm_start NAME VAR=VALUE... -- VM_ARGS...: boot a VM in the background,
+# its output in build/NAME.log and its status and time in build/NAME.rc
+vm_start() {
+	local name=$1 env=()
+
+	shift
+	while [ "$1" != -- ]; do env+=("$1"); shift; done
+	shift
+	(
+		t0=$SECONDS
+		env "${env[@]}" harness/vm.sh "$@" > "build/$name.log" 2>&1
+		echo "$? $((SECONDS - t0))" > "build/$name.rc"
+	) &
+	vms+=("$name")
+}
+
+rm -f "$times" build/vm-*.rc
+vms=()
+built=""
+
+timed "assemble build/linux" harness/tree.sh ||
+	{ result fail "assemble build/linux"; summary; }
+
+for mode in $modes; do
+	if ! timed "build =$mode$([ "$mode" = m ] && echo ' (debug kernel)')" \
+		harness/kernel.sh "$mode"; then
+		result fail "builds with CONFIG_NET_MIRROR=$mode"
+		continue
+	fi
+	# The gates' build gate for this mode, which they then skip
+	result pass "builds with CONFIG_NET_MIRROR=$mode"
+	built+=" $mode"
+	case $mode in
+	m)
+		vm_start vm-m-selftest VM_PANIC_ON_WARN=0 \
+			VM_CONSOLE=build/obj-m/console-selftest.log -- build/obj-m \
+			"$top/harness/hardening/run.sh" selftest "$top/$selftest"
+		vm_start vm-m-hardening VM_NICS=1 VM_PANIC_ON_WARN=0 \
+			VM_CONSOLE=build/obj-m/console-hardening.log -- build/obj-m \
+			"$top/harness/hardening/run.sh" hardening ;;
+	y)
+		vm_start vm-y -- build/obj-y sh -c "cd $selftest && ./mirror.sh" ;;
+	esac
 done
 
-# checkpatch, kernel-doc, rst, sparse, W=1, =n, and every prefix;
-# make test leaves them out
+# checkpatch, kernel-doc, rst, sparse, W=1, =n, and every prefix, beside
+# the VMs; make test leaves them out
 [ "${SKIP_GATES:-0}" = 1 ] || while IFS= read -r line; do
 	case $line in
 	'gate: pass '*) result pass "${line#gate: pass }" ;;
 	'gate: fail '*) result fail "${line#gate: fail }" ;;
+	'time: '*) echo "${line#time: }" >> "$times" ;;
 	*) echo "$line" ;;
 	esac
-done < <(harness/gates.sh 2>&1)
+done < <(BUILT=$built harness/gates.sh 2>&1)
+
+wait
+for name in "${vms[@]}"; do
+	read -r rc sec < "build/$name.rc" || { rc=1 sec=0; }
+	echo "& VM ${name#vm-}|$sec" >> "$times"
+	echo "== $name (build/$name.log)"
+	cat "build/$name.log"
+	case $name in
+	vm-y) selftest_results "=y" "build/$name.log" "$rc" ;;
+	vm-m-*)
+		selftest_results "=m" "build/$name.log" "$rc"
+		splat_scan "=m ${name#vm-m-}" "build/obj-m/console-${name#vm-m-}.log" ;;
+	esac
+done
 
 cp build/obj-y/arch/x86/boot/bzImage build/bzImage 2> /dev/null
 cp build/obj-m/arch/x86/boot/bzImage build/bzImage-m 2> /dev/null

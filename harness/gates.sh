@@ -19,7 +19,10 @@
 #   bisect       every prefix of the series builds (=m), each in a build
 #                dir of its own so that the builds stay incremental
 #
-# GATES="checkpatch kernel-doc ..." runs some only.
+# GATES="checkpatch kernel-doc ..." runs some only. BUILT="y m" names the
+# modes make check has built (and reported) already: their VMs may be
+# running, so they are not rebuilt here. Prints "time: NAME SECONDS" per
+# gate.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +42,14 @@ gate() {
 	fi
 }
 
-want() { [[ " ${GATES:-series checkpatch kernel-doc rst sparse build bisect} " == *" $1 "* ]]; }
+# want GATE: whether to run GATE; also prints the time the last one took
+want() {
+	[ -z "${gate_name:-}" ] || echo "time: gate $gate_name|$((SECONDS - gate_t0))"
+	gate_name=
+	[[ " ${GATES:-series checkpatch kernel-doc rst sparse build bisect} " == *" $1 "* ]] ||
+		return 1
+	gate_name=$1 gate_t0=$SECONDS
+}
 
 # Files the series adds or changes, by extension
 changed() { git_t diff --name-only --diff-filter=AM base..HEAD -- "$@"; }
@@ -55,36 +65,39 @@ added_lines() {
 		}'
 }
 
-# worktree NAME REV: build/src-NAME, a worktree of build/linux at REV;
-# switching REV rewrites only the files that differ
+# worktree DIR REV: DIR, a worktree of build/linux at REV; switching REV
+# rewrites only the files that differ
 worktree() {
-	local src=$top/build/src-$1 rev
+	local src=$1 rev
 
 	rev=$(git_t rev-parse "$2") || return 1	# build/linux's, not src's
 	[ -d "$src" ] || git_t worktree add -q --detach "$src" "$rev" || return 1
 	git -C "$src" checkout -q --detach "$rev"
 }
 
-# build_at NAME REV MODE: build REV with CONFIG_NET_MIRROR=MODE in
-# build/obj-NAME; skipped when the last good build there had the same
-# sources and config
+# build_at NAME REV MODE: build REV with CONFIG_NET_MIRROR=MODE, the
+# sources in build/NAME/linux and the objects in build/NAME/obj: laid out
+# as build/linux and build/obj-*, so that ccache's preprocessor mode finds
+# every file that preprocesses as in another build (a prefix is mostly
+# the =y or the =n kernel). Skipped when the last good build there had
+# the same sources and config.
 build_at() {
-	local name=$1 rev=$2 mode=$3 obj=$top/build/obj-$1 stamp
+	local name=$1 rev=$2 mode=$3 dir=$top/build/$1 stamp
 
-	worktree "$name" "$rev" || return 1
+	worktree "$dir/linux" "$rev" || return 1
 	stamp="$(git_t rev-parse "$rev^{tree}") $mode"
-	[ "$(cat "$obj/stamp" 2> /dev/null)" = "$stamp" ] && return 0
-	rm -f "$obj/fragment"	# a new config for the new sources
-	(cd "$top/build/src-$name" &&
-	 "$top/harness/build.sh" --src "$PWD" --lax "$name" "$cfg/vm.config" \
-		"$cfg/mirror-$mode.config") > /dev/null || return 1
-	echo "$stamp" > "$obj/stamp"
+	[ "$(cat "$dir/obj/stamp" 2> /dev/null)" = "$stamp" ] && return 0
+	rm -f "$dir/obj/fragment"	# a new config for the new sources
+	(cd "$dir/linux" &&
+	 "$top/harness/build.sh" --src "$PWD" --obj "$dir/obj" --lax "$name" \
+		"$cfg/vm.config" "$cfg/mirror-$mode.config") > /dev/null || return 1
+	echo "$stamp" > "$dir/obj/stamp"
 }
 
 if want series; then
 	# make series' output, applied with git am to the base, is the series
 	ok=fail
-	if "$top/harness/series.sh" > /dev/null && worktree am base &&
+	if "$top/harness/series.sh" > /dev/null && worktree "$top/build/src-am" base &&
 	   git -C "$top/build/src-am" -c user.name=gates -c user.email=gates@localhost \
 		am -q "$top"/build/series/000[1-9]*.patch &&
 	   git_t diff --quiet HEAD "$(git -C "$top/build/src-am" rev-parse HEAD)"; then
@@ -148,17 +161,19 @@ fi
 
 if want sparse; then
 	ok=pass
-	src=$top/build/src-gates obj=$top/build/obj-gates
+	src=$tree obj=$top/build/obj-sparse
 	objs=$(changed 'net/*.c' 'drivers/*.c' | sed 's/\.c$/.o/')
 	mkdir -p "$obj"
 	cat "$cfg/vm.config" "$cfg/mirror-y.config" > "$obj/fragment"
-	if worktree gates HEAD &&
+	if [ -n "$objs" ] &&
 	   KCONFIG_ALLCONFIG=$obj/fragment make -s -C "$src" O="$obj" \
 		allnoconfig > /dev/null &&
 	   make -s -C "$src" O="$obj" -j"$(nproc)" prepare > /dev/null; then
-		# Compile them afresh, so that W=1 reports every time
-		(cd "$src" && touch $(changed '*.c'))
-		make -s -C "$src" O="$obj" -j"$(nproc)" C=2 W=1 $objs \
+		# Compile them afresh, so that W=1 and sparse report every
+		# time (ccache replays the compiler's warnings)
+		(cd "$obj" && rm -f $objs)
+		make -s -C "$src" O="$obj" -j"$(nproc)" C=2 W=1 \
+			CC="$(command -v ccache > /dev/null && echo ccache) gcc" $objs \
 			> "$obj/sparse-w1.log" 2>&1 || ok=fail
 		sed -i "s|$src/||" "$obj/sparse-w1.log"
 		grep -F -f <(added_lines | sed 's/$/:/') "$obj/sparse-w1.log" &&
@@ -171,6 +186,8 @@ fi
 
 if want build; then
 	for mode in y m n; do
+		# make check built and reported these; their VMs use them
+		[[ " ${BUILT:-} " == *" $mode "* ]] && continue
 		if "$top/harness/kernel.sh" "$mode" > /dev/null; then
 			gate pass "builds with CONFIG_NET_MIRROR=$mode"
 		else
@@ -199,4 +216,5 @@ if want bisect; then
 	done
 fi
 
+want none
 exit $failed

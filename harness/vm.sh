@@ -10,14 +10,15 @@
 # A VM that panics, WARNs (panic_on_warn) or hangs past VM_TIMEOUT
 # seconds fails, with its console kept in OBJDIR/console.log.
 # VM_PANIC_ON_WARN=0 lets it run on past a WARN (the debug run scans the
-# console instead); VM_NICS=1 adds two pairs of virtio-net NICs, each pair
+# console instead); VM_CONSOLE=FILE keeps the console there instead, so
+# that two VMs can boot one kernel at once; VM_NICS=1 adds two pairs of virtio-net NICs, each pair
 # joined by a QEMU hub (MACs 52:54:00:12:00:00..03; 00-01 and 02-03).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 obj=$(cd "$1" && pwd)
 shift
-log=$obj/console.log
+log=${VM_CONSOLE:-$obj/console.log}
 timeout=${VM_TIMEOUT:-1800}
 
 accel="-accel tcg,thread=multi -cpu max"

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run.sh SELFTEST_DIR: the debug VM's whole run (check.sh boots it with
-# VM_NICS=1 on the debug kernel): the selftest, the topology matrix, the
-# input fuzz and the stress test, then a kmemleak scan. The host scans
-# the console for splats afterwards (check.sh).
+# run.sh selftest SELFTEST_DIR | run.sh hardening: a debug VM's run
+# (check.sh boots two at once on the debug kernel, the second with
+# VM_NICS=1): the selftest, or the topology matrix, the input fuzz and
+# the stress test; each then a kmemleak scan. The host scans the
+# consoles for splats afterwards (check.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 kmemleak=/sys/kernel/debug/kmemleak
 rc=0
@@ -28,10 +29,17 @@ step()
 	echo "== $1: $((SECONDS - t0)) s"
 }
 
-step bash -c "cd '$1' && ./mirror.sh"
-step "$here/topology.sh"
-step "$here/fuzz.py"
-step "$here/stress.sh" "${STRESS_SECONDS:-60}"
+case $1 in
+selftest)
+	step bash -c "cd '$2' && ./mirror.sh" ;;
+hardening)
+	step "$here/topology.sh"
+	step "$here/fuzz.py"
+	step "$here/stress.sh" "${STRESS_SECONDS:-60}" ;;
+*)
+	echo "run.sh: selftest DIR or hardening" >&2
+	exit 2 ;;
+esac
 
 [ -d /sys/module/mirror ] && rmmod mirror 2> /dev/null
 if [ -e $kmemleak ]; then
@@ -43,7 +51,7 @@ if [ -e $kmemleak ]; then
 	echo scan > $kmemleak
 	leaks=$(grep -c '^unreferenced object' $kmemleak)
 	cat $kmemleak
-	printf 'TEST: %-72s [%s]\n' "kmemleak: no unreferenced object after the run" \
+	printf 'TEST: %-72s [%s]\n' "kmemleak: no unreferenced object after the $1 run" \
 		"$([ "$leaks" = 0 ] && echo ' OK ' || echo FAIL)"
 	[ "$leaks" = 0 ] || rc=1
 fi
