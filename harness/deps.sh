@@ -10,7 +10,7 @@ pkgs=(
 	linux-source-6.12 xz-utils gcc make flex bison bc libelf-dev
 	libssl-dev ccache git python3 kmod cpio
 	# the VM, and the tools the tests use inside it (the VM's root is ours)
-	qemu-system-x86 iproute2 iputils-ping tcpdump util-linux procps
+	qemu-system-x86 iproute2 iputils-ping tcpdump util-linux procps ethtool
 	# the gates: sparse, docutils for the rst, ply and git for checkpatch's SPDX check
 	sparse python3-docutils python3-ply python3-git
 	# make bench: the chart

@@ -3,8 +3,8 @@
 #
 # run.sh selftest SELFTEST_DIR | run.sh hardening: a debug VM's run
 # (check.sh boots two at once on the debug kernel, the second with
-# VM_NICS=1): the selftest, or the topology matrix, the input fuzz and
-# the stress test; each then a kmemleak scan. The host scans the
+# VM_NICS=1): the selftest, or the topology matrix, the datapath cases,
+# the input fuzz and the stress test; each then a kmemleak scan. The host scans the
 # consoles for splats afterwards (check.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 kmemleak=/sys/kernel/debug/kmemleak
@@ -34,6 +34,7 @@ selftest)
 	step bash -c "cd '$2' && ./mirror.sh" ;;
 hardening)
 	step "$here/topology.sh"
+	step "$here/datapath.sh"
 	step "$here/fuzz.py"
 	step "$here/stress.sh" "${STRESS_SECONDS:-60}" ;;
 *)

@@ -27,11 +27,14 @@ ALL_TESTS="
 	both_directions
 	chain
 	tunnel_over_source
+	egress_hooks
+	dropped_copy_counted_once
 	destination_down
 	source_unregister
 	destination_unregister
 	netns_move
 	rename
+	type_change
 "
 
 NPINGS=10
@@ -142,11 +145,18 @@ cleanup()
 	unset A B C
 }
 
-# ping_s0 [COUNT [ADDR]]: ping from $A over s0, all replies required
+# ping_s0 [COUNT [ADDR [SIZE]]]: ping from $A over s0, all replies
+# required; SIZE 1472 fills a 1500-byte MTU
 ping_s0()
 {
-	in_ns "$A" ping -q -c "${1:-$NPINGS}" -i 0.01 -W 2 "${2:-10.0.0.2}" \
-		> /dev/null
+	in_ns "$A" ping -q -c "${1:-$NPINGS}" -i 0.01 -W 2 -s "${3:-56}" \
+		"${2:-10.0.0.2}" > /dev/null
+}
+
+# kernel_log_count PATTERN: lines of the kernel log matching PATTERN
+kernel_log_count()
+{
+	dmesg | grep -c -- "$1"
 }
 
 module_autoload()
@@ -491,37 +501,140 @@ chain()
 	cleanup
 }
 
-# Mirror s0 into a tunnel routed out of s0 itself; $B decapsulates and
-# counts. Each copy crosses s0 once, encapsulated, and is not mirrored.
+# ipv6_underlay: IPv6 on s0 and s1 (fc00::1, fc00::2), without the
+# frames that would make counts inexact: no link-local address, DAD,
+# router solicitation or neighbour discovery; waits out the MLD reports
+# of the solicited-node groups
+ipv6_underlay()
+{
+	ipv6_on() {
+		ip -n "$1" link set "$2" addrgenmode none
+		in_ns "$1" sysctl -qw "net.ipv6.conf.$2.accept_ra=0" \
+			"net.ipv6.conf.$2.disable_ipv6=0"
+		ip -n "$1" addr add "$3/64" dev "$2" nodad
+	}
+	ipv6_on "$A" s0 fc00::1
+	ipv6_on "$B" s1 fc00::2
+	ip -n "$A" neigh replace fc00::2 lladdr "$(mac_of "$B" s1)" dev s0 \
+		nud permanent
+	ip -n "$B" neigh replace fc00::1 lladdr "$(mac_of "$A" s0)" dev s1 \
+		nud permanent
+	sleep 3
+}
+
+# tunnel_case WHAT KIND OPTS PEER_OPTS SIZE FRAMES: mirror s0 into a KIND
+# tunnel routed out of s0 itself, ping with SIZE bytes of payload; $B
+# decapsulates and counts. Each copy crosses s0 once, encapsulated, as
+# FRAMES frames (IP fragments when it does not fit the MTU), and neither
+# the copy nor its fragments are mirrored again.
+tunnel_case()
+{
+	local what=$1 kind=$2 opts=$3 peer=$4 size=$5 frames=$6 s g loops
+
+	RET=0
+	setup
+	[[ $kind != ip6* ]] || ipv6_underlay
+	ip -n "$A" link add t0 type "$kind" $opts
+	ip -n "$B" link add t1 type "$kind" $peer
+	ip -n "$A" link set t0 up
+	ip -n "$B" link set t1 up
+	check_write "$A" s0 t0 ""
+	loops=$(kernel_log_count 'Dead loop')
+	s=$(stat_get "$A" s0 tx_packets)
+	g=$(stat_get "$B" t1 rx_packets)
+	ping_s0 "$NPINGS" 10.0.0.2 "$size" ||
+		check_eq "ping through the source" failed ok
+	wait_count "copies decapsulated in the collector" \
+		$((g + 2 * NPINGS)) stat_get "$B" t1 rx_packets
+	check_eq "frames sent on s0" $(($(stat_get "$A" s0 tx_packets) - s)) \
+		$((NPINGS + 2 * NPINGS * frames))
+	check_eq "'Dead loop' lines in the kernel log" \
+		$(($(kernel_log_count 'Dead loop') - loops)) 0
+
+	log_test "mirror into a $what routed out of the source: no storm"
+	cleanup
+}
+
 tunnel_over_source()
 {
-	local kind s g
+	local v4="local 10.0.0.1 remote 10.0.0.2" v4p="local 10.0.0.2 remote 10.0.0.1"
+	local v6="local fc00::1 remote fc00::2" v6p="local fc00::2 remote fc00::1"
+	local vx="id 42 dstport 4789" er="seq key 10 erspan_ver 1 erspan 123"
 
-	for kind in gretap erspan; do
-		RET=0
-		setup
-		local opts="local 10.0.0.1 remote 10.0.0.2"
-		local peer="local 10.0.0.2 remote 10.0.0.1"
-		if [ $kind = erspan ]; then
-			opts+=" seq key 10 erspan_ver 1 erspan 123"
-			peer+=" seq key 10 erspan_ver 1 erspan 123"
-		fi
-		ip -n "$A" link add t0 type $kind $opts
-		ip -n "$B" link add t1 type $kind $peer
-		ip -n "$A" link set t0 up
-		ip -n "$B" link set t1 up
-		check_write "$A" s0 t0 ""
-		s=$(stat_get "$A" s0 tx_packets)
-		g=$(stat_get "$B" t1 rx_packets)
-		ping_s0
-		wait_count "copies decapsulated in the collector" \
-			$((g + 2 * NPINGS)) stat_get "$B" t1 rx_packets
-		check_eq "frames sent on s0" \
-			$(($(stat_get "$A" s0 tx_packets) - s)) $((3 * NPINGS))
+	tunnel_case gretap gretap "$v4" "$v4p" 56 1
+	tunnel_case erspan erspan "$v4 $er" "$v4p $er" 56 1
+	# Full-size frames: the encapsulated copy is fragmented
+	tunnel_case "vxlan, full-MTU frames" vxlan "$vx $v4" "$vx $v4p" 1472 2
+	tunnel_case "gretap nopmtudisc, full-MTU frames" gretap \
+		"$v4 nopmtudisc" "$v4p nopmtudisc" 1472 2
+	tunnel_case "ip6gretap, full-MTU frames" ip6gretap "$v6" "$v6p" 1472 2
+}
 
-		log_test "mirror into a $kind routed out of the source: no storm"
-		cleanup
-	done
+# tc_egress_pkts NS DEV: packets the egress matchall filter on DEV passed
+tc_egress_pkts()
+{
+	tc -n "$1" -s filter show dev "$2" egress |
+		sed -n 's/.*Sent [0-9]* bytes \([0-9]*\) pkt.*/\1/p' | head -n 1
+}
+
+# nft_counter_pkts NS TABLE CHAIN: packets the chain's counter saw
+nft_counter_pkts()
+{
+	in_ns "$1" nft list chain netdev "$2" "$3" |
+		sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'
+}
+
+# A copy meets the destination's egress hooks as its own frames do
+egress_hooks()
+{
+	RET=0
+	setup
+	tc -n "$A" qdisc add dev d0 clsact
+	tc -n "$A" filter add dev d0 egress pref 1 matchall action pass
+	in_ns "$A" nft -f - <<-EOF
+		table netdev mirror {
+			chain out {
+				type filter hook egress device d0 priority 0;
+				counter
+			}
+		}
+	EOF
+	check_write "$A" s0 d0 ""
+	ping_s0
+	wait_count "copies sent on d0" $((2 * NPINGS)) stat_get "$A" d0 tx_packets
+	check_eq "copies seen by tc egress on d0" "$(tc_egress_pkts "$A" d0)" \
+		$((2 * NPINGS))
+	check_eq "copies seen by nft egress on d0" \
+		"$(nft_counter_pkts "$A" mirror out)" $((2 * NPINGS))
+
+	log_test "copies meet the destination's tc and nft egress hooks"
+	cleanup
+}
+
+# A copy the destination's driver drops is counted once, by the driver:
+# veth drops frames longer than its peer's MTU
+dropped_copy_counted_once()
+{
+	local drop
+
+	RET=0
+	setup
+	# An egress hook: copies go through dev_queue_xmit()
+	tc -n "$A" qdisc add dev d0 clsact
+	tc -n "$A" filter add dev d0 egress pref 1 matchall action pass
+	ip -n "$C" link set d1 mtu 500
+	check_write "$A" s0 d0 ""
+	drop=$(stat_get "$A" d0 tx_dropped)
+	ping_s0 "$NPINGS" 10.0.0.2 1000 ||
+		check_eq "ping through the source" failed ok
+	sleep 0.2
+	check_eq "copies seen by tc egress on d0" "$(tc_egress_pkts "$A" d0)" \
+		$((2 * NPINGS))
+	check_eq "copies counted in d0's tx_dropped" \
+		$(($(stat_get "$A" d0 tx_dropped) - drop)) $((2 * NPINGS))
+
+	log_test "a copy the destination's driver drops is counted once"
+	cleanup
 }
 
 destination_down()
@@ -622,11 +735,31 @@ rename()
 	cleanup
 }
 
+# A bond takes the link-layer type of its first port: entries whose
+# ends no longer share a type go, as a write would have been refused
+type_change()
+{
+	RET=0
+	setup
+	ip -n "$A" link add b0 type bond mode active-backup
+	ip -n "$A" link add g0 type gre local 10.0.0.1 remote 10.0.0.9
+	check_write "$A" b0 d0 ""
+	check_write "$A" d0 b0 ""
+	ip -n "$A" link set g0 master b0
+	check_eq "b0's link-layer type once g0 is its port" \
+		"$(in_ns "$A" cat /sys/class/net/b0/type)" 778 &&
+	check_eq "b0's destinations" "$(mirror_read "$A" b0)" "" &&
+	check_eq "d0's destinations" "$(mirror_read "$A" d0)" ""
+
+	log_test "a bond's type change drops the entries it can no longer carry"
+	cleanup
+}
+
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: need root"
 	exit $ksft_skip
 fi
-for tool in ip tcpdump ping setpriv; do
+for tool in ip tc nft tcpdump ping setpriv; do
 	if ! command -v $tool > /dev/null; then
 		echo "SKIP: $tool not found"
 		exit $ksft_skip
