@@ -69,21 +69,37 @@ static DEFINE_PER_CPU(struct mirror_backlog, mirror_backlog);
 /* Every netdev_mirror in use; protected by RTNL */
 static LIST_HEAD(mirror_sources);
 
+/* Whether tc/tcx or netfilter egress hooks would see what @dev sends */
+static bool mirror_egress_hooked(const struct net_device *dev)
+{
+#ifdef CONFIG_NET_XGRESS
+	if (rcu_access_pointer(dev->tcx_egress))
+		return true;
+#endif
+#ifdef CONFIG_NETFILTER_EGRESS
+	if (rcu_access_pointer(dev->nf_hooks_egress))
+		return true;
+#endif
+	return false;
+}
+
 /*
- * A destination without a qdisc gains nothing from the queueing layer:
- * its driver gets the copy directly, as with AF_PACKET's qdisc bypass,
- * and its packet taps see it as xmit_one() would show it. Not a GSO
- * copy, which the destination may have to segment (__dev_direct_xmit()
- * drops segments), nor when this CPU holds that driver's TX lock
- * already (a copy taken inside the destination's own transmit), which
- * dev_queue_xmit() detects.
+ * A copy meets the destination's egress hooks and qdisc as any frame it
+ * sends. Only where there are none does the queueing layer do nothing
+ * for it: then its driver gets the copy directly, as with AF_PACKET's
+ * qdisc bypass, and its packet taps see it as xmit_one() would show it.
+ * Not a GSO copy, which the destination may have to segment
+ * (__dev_direct_xmit() drops segments), nor when this CPU holds that
+ * driver's TX lock already (a copy taken inside the destination's own
+ * transmit), which dev_queue_xmit() detects.
  */
 static void mirror_xmit(struct sk_buff *copy)
 {
 	struct net_device *to = copy->dev;
 	struct netdev_queue *txq = netdev_get_tx_queue(to, 0);
+	bool queued = !qdisc_txq_has_no_queue(txq);
 
-	if (!skb_is_gso(copy) && qdisc_txq_has_no_queue(txq) &&
+	if (!queued && !skb_is_gso(copy) && !mirror_egress_hooked(to) &&
 	    READ_ONCE(txq->xmit_lock_owner) != smp_processor_id()) {
 		if (dev_nit_active(to))
 			dev_queue_xmit_nit(copy, to);
@@ -95,8 +111,11 @@ static void mirror_xmit(struct sk_buff *copy)
 		return;
 	}
 
-	/* A noqueue device counts its own drops; a qdisc's drops go here */
-	if (dev_queue_xmit(copy) == NET_XMIT_DROP)
+	/*
+	 * Drivers count the drops they make: only a qdisc's, which no
+	 * device counter sees, are added here.
+	 */
+	if (dev_queue_xmit(copy) == NET_XMIT_DROP && queued)
 		dev_core_stats_tx_dropped_inc(to);
 }
 
@@ -135,16 +154,37 @@ static void mirror_backlog_add(struct sk_buff *copy)
 
 /*
  * Sending a copy from inside the source's transmit takes the
- * destination's TX lock under the source's: an ABBA deadlock against a
- * mirror the other way, and a lockdep report. Such copies wait for BH.
+ * destination's locks under the source's: its TX lock, held unless the
+ * driver is LLTX, and its qdisc's busylock, held across the transmit
+ * when contended. That is an ABBA deadlock against a mirror the other
+ * way, and a lockdep report. Such copies wait for BH.
  */
 static bool mirror_must_defer(const struct sk_buff *skb,
 			      const struct net_device *dev)
 {
 	const struct netdev_queue *txq = skb_get_tx_queue(dev, skb);
 
-	return READ_ONCE(txq->xmit_lock_owner) == smp_processor_id() ||
+	return !qdisc_txq_has_no_queue(txq) ||
+	       READ_ONCE(txq->xmit_lock_owner) == smp_processor_id() ||
 	       dev_xmit_recursion();
+}
+
+/*
+ * The receive tracepoint fires before __netif_receive_skb_core() sets
+ * the network header where data is: set it as that will, or a frame
+ * that skipped GRO carries a stale one. Then give the copy back its
+ * link-layer header, for a destination that sends one.
+ */
+static void mirror_rx_headers(struct sk_buff *copy, const struct net_device *to)
+{
+	skb_reset_network_header(copy);
+	if (!skb_transport_header_was_set(copy))
+		skb_reset_transport_header(copy);
+	if (!skb_mac_header_was_set(copy))
+		return;
+	skb_reset_mac_len(copy);
+	if (dev_is_mac_header_xmit(to))
+		skb_push_rcsum(copy, -skb_mac_offset(copy));
 }
 
 static void mirror_one(struct sk_buff *skb, struct net_device *to,
@@ -160,9 +200,8 @@ static void mirror_one(struct sk_buff *skb, struct net_device *to,
 	if (unlikely(!copy))
 		goto drop;
 
-	/* On receive, data starts at the network header */
-	if (rx && dev_is_mac_header_xmit(to) && skb_mac_header_was_set(skb))
-		skb_push_rcsum(copy, -skb_mac_offset(skb));
+	if (rx)
+		mirror_rx_headers(copy, to);
 
 	copy->mirror_copy = 1;
 	copy->dev = to;
@@ -237,20 +276,28 @@ static int mirror_probes_attach(void)
 {
 	int err;
 
+	/*
+	 * Probes and queued copies run module code: stay loaded. A write
+	 * may come between rmmod's check that the module is unused and
+	 * mirror_exit() removing the ops; it finds the module going.
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return -ENOPKG;
+
 	err = register_trace_netif_receive_skb(mirror_rx_probe, NULL);
 	if (err)
-		return err;
+		goto err_put;
 
 	err = register_trace_net_dev_start_xmit(mirror_tx_probe, NULL);
 	if (err)
 		goto err_unregister_rx;
-
-	/* Probes and queued copies run module code: stay loaded */
-	__module_get(THIS_MODULE);
 	return 0;
 
 err_unregister_rx:
 	unregister_trace_netif_receive_skb(mirror_rx_probe, NULL);
+	tracepoint_synchronize_unregister();
+err_put:
+	module_put(THIS_MODULE);
 	return err;
 }
 
@@ -425,15 +472,10 @@ static ssize_t mirror_show(const struct net_device *dev, char *buf)
  * It comes again for a device that is slow to go; there is then nothing
  * left to do.
  */
-static int mirror_netdev_event(struct notifier_block *nb,
-			       unsigned long event, void *ptr)
+static void mirror_dev_unregister(struct net_device *dev)
 {
-	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct netdev_mirror *m, *tmp;
 	int i;
-
-	if (event != NETDEV_UNREGISTER)
-		return NOTIFY_DONE;
 
 	m = rtnl_dereference(dev->mirror);
 	if (m)
@@ -443,6 +485,51 @@ static int mirror_netdev_event(struct notifier_block *nb,
 		i = mirror_find(m, dev);
 		if (i >= 0)
 			mirror_remove(m, i);
+	}
+}
+
+/*
+ * A device whose link-layer type changed (a bond taking its first port
+ * of another type) can no longer carry, or be carried by, the frames of
+ * the other end of its entries: drop those, as a write would have been
+ * refused.
+ */
+static void mirror_dev_type_change(struct net_device *dev)
+{
+	struct netdev_mirror *m, *tmp;
+	unsigned int i;
+	int j;
+
+again:
+	m = rtnl_dereference(dev->mirror);
+	for (i = 0; m && i < m->count; i++) {
+		if (m->dest[i].dev->type != dev->type) {
+			mirror_remove(m, i);
+			goto again;
+		}
+	}
+
+	list_for_each_entry_safe(m, tmp, &mirror_sources, list) {
+		if (m->source->type == dev->type)
+			continue;
+		j = mirror_find(m, dev);
+		if (j >= 0)
+			mirror_remove(m, j);
+	}
+}
+
+static int mirror_netdev_event(struct notifier_block *nb,
+			       unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	switch (event) {
+	case NETDEV_UNREGISTER:
+		mirror_dev_unregister(dev);
+		break;
+	case NETDEV_POST_TYPE_CHANGE:
+		mirror_dev_type_change(dev);
+		break;
 	}
 	return NOTIFY_DONE;
 }
