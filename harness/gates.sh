@@ -13,6 +13,8 @@
 #                series adds
 #   rst          the new rst parses without a message (docutils) and is in
 #                the networking toctree
+#   abi          the series removes no line of Documentation/ABI, and
+#                get_abi.pl finds the new entries
 #   sparse, W=1  no warning on a line the series adds, in the objects it
 #                touches (C=2 W=1)
 #   build        the test kernel with CONFIG_NET_MIRROR=y, =m and =n
@@ -46,7 +48,7 @@ gate() {
 want() {
 	[ -z "${gate_name:-}" ] || echo "time: gate $gate_name|$((SECONDS - gate_t0))"
 	gate_name=
-	[[ " ${GATES:-series checkpatch kernel-doc rst sparse build bisect} " == *" $1 "* ]] ||
+	[[ " ${GATES:-series checkpatch kernel-doc rst abi sparse build bisect} " == *" $1 "* ]] ||
 		return 1
 	gate_name=$1 gate_t0=$SECONDS
 }
@@ -157,6 +159,19 @@ if want rst; then
 			{ echo "$f is not in its toctree"; ok=fail; }
 	done
 	gate $ok "new rst parses and is in its toctree"
+fi
+
+if want abi; then
+	ok=pass
+	# An entry the series adds must not take another's lines
+	git_t diff base..HEAD -- Documentation/ABI | grep '^-[^-]' && ok=fail
+	for what in $(git_t diff base..HEAD -- Documentation/ABI |
+			sed -n 's|^+What:[[:space:]]*||p'); do
+		"$tree/scripts/get_abi.pl" --dir "$tree/Documentation/ABI" \
+			search "^${what//\//\\/}\$" 2> /dev/null | grep -q "^${what}" ||
+			{ echo "get_abi.pl does not find $what"; ok=fail; }
+	done
+	gate $ok "the ABI entries: none removed, the new ones found"
 fi
 
 if want sparse; then
