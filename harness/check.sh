@@ -145,15 +145,28 @@ for mode in $modes; do
 done
 
 # checkpatch, kernel-doc, rst, sparse, W=1, =n, and every prefix, beside
-# the VMs; make test leaves them out
-[ "${SKIP_GATES:-0}" = 1 ] || while IFS= read -r line; do
-	case $line in
-	'gate: pass '*) result pass "${line#gate: pass }" ;;
-	'gate: fail '*) result fail "${line#gate: fail }" ;;
-	'time: '*) echo "${line#time: }" >> "$times" ;;
-	*) echo "$line" ;;
-	esac
-done < <(BUILT=$built harness/gates.sh 2>&1)
+# the VMs; make test leaves them out. Every gate must report (gates.sh
+# prints each one's time when it is done), and gates.sh's status must
+# agree with what they reported.
+if [ "${SKIP_GATES:-0}" != 1 ]; then
+	GATES= BUILT=$built harness/gates.sh > build/gates.log 2>&1
+	grc=$?
+	gfail=0
+	while IFS= read -r line; do
+		case $line in
+		'gate: pass '*) result pass "${line#gate: pass }" ;;
+		'gate: fail '*) result fail "${line#gate: fail }"; gfail=1 ;;
+		'time: '*) echo "${line#time: }" >> "$times" ;;
+		*) echo "$line" ;;
+		esac
+	done < build/gates.log
+	for g in series checkpatch kernel-doc rst abi sparse build bisect; do
+		grep -q "^time: gate $g|" build/gates.log ||
+			result fail "gate $g did not report (build/gates.log)"
+	done
+	[ "$grc" = "$gfail" ] ||
+		result fail "gates.sh exited with $grc (build/gates.log)"
+fi
 
 wait
 for name in "${vms[@]}"; do

@@ -129,6 +129,7 @@ if want kernel-doc; then
 	# the series'
 	kdoc() { "$tree/scripts/kernel-doc" -none -Wall "$1" 2>&1 | sed 's/^[^ ]*: //'; }
 	tmp=$(mktemp -d)
+	[ -n "$(changed '*.c')" ] || { echo "kernel-doc: no C file to check"; ok=fail; }
 	for f in $(changed '*.c' '*.h'); do
 		mkdir -p "$tmp/$(dirname "$f")"
 		git_t show "base:$f" > "$tmp/$f" 2> /dev/null || : > "$tmp/$f"
@@ -150,6 +151,8 @@ fi
 
 if want rst; then
 	ok=pass
+	[ -n "$(git_t diff --name-only --diff-filter=A base..HEAD -- 'Documentation/*.rst')" ] ||
+		{ echo "rst: the series adds no rst"; ok=fail; }
 	for f in $(changed 'Documentation/*.rst'); do
 		# Sphinx roles are not docutils': only check the series' own files
 		git_t diff --quiet --diff-filter=A base..HEAD -- "$f" && continue
@@ -165,6 +168,8 @@ if want abi; then
 	ok=pass
 	# An entry the series adds must not take another's lines
 	git_t diff base..HEAD -- Documentation/ABI | grep '^-[^-]' && ok=fail
+	git_t diff base..HEAD -- Documentation/ABI | grep -q '^+What:' ||
+		{ echo "abi: the series adds no ABI entry"; ok=fail; }
 	for what in $(git_t diff base..HEAD -- Documentation/ABI |
 			sed -n 's|^+What:[[:space:]]*||p'); do
 		"$tree/scripts/get_abi.pl" --dir "$tree/Documentation/ABI" \
