@@ -83,6 +83,32 @@ selftest_results() {
 	fi
 }
 
+# manifest_check NAME VM LOG: the cases harness/expected/VM lists were
+# all reported, each as it lists them (ok: must run and pass; skip: the
+# kernel lacks the feature), and no other. A case dropped by a script
+# that stopped early, or skipped where it must run, fails here.
+manifest_check() {
+	local name=$1 want=harness/expected/$2 log=$3 got line outcome case
+
+	[ -f "$want" ] || { result fail "$name: no manifest $want"; return; }
+	got=$(grep -a '^TEST: ' "$log" |
+		sed 's/^TEST: \(.*[^ ]\) *\[ *\([A-Z]*\) *\]$/\2 \1/' |
+		sed 's/^OK /ok /; s/^SKIP /skip /; s/^FAIL /fail /')
+	while IFS= read -r line; do
+		outcome=${line%% *} case=${line#* }
+		case $outcome in ''|'#'*) continue ;; esac
+		if ! grep -qxF -- "$case" <<< "$(cut -d' ' -f2- <<< "$got")"; then
+			result fail "$name: $case: not reported"
+		elif [ "$outcome" = ok ] && grep -qxF -- "skip $case" <<< "$got"; then
+			result fail "$name: $case: skipped, but must run here"
+		fi
+	done < "$want"
+	while IFS= read -r case; do
+		cut -d' ' -f2- "$want" | grep -qxF -- "$case" ||
+			result fail "$name: $case: reported, but not in $want"
+	done < <(cut -d' ' -f2- <<< "$got")
+}
+
 # splat_scan NAME CONSOLE: the checkers report on the console, and
 # kmemleak's report is there too; =y's too, for what is not a WARN
 splat_scan() {
@@ -177,9 +203,11 @@ for name in "${vms[@]}"; do
 	case $name in
 	vm-y)
 		selftest_results "=y" "build/$name.log" "$rc"
+		manifest_check "=y" "$name" "build/$name.log"
 		splat_scan "=y" build/obj-y/console.log ;;
 	vm-m-*)
 		selftest_results "=m" "build/$name.log" "$rc"
+		manifest_check "=m" "$name" "build/$name.log"
 		splat_scan "=m ${name#vm-m-}" "build/obj-m/console-${name#vm-m-}.log" ;;
 	esac
 done

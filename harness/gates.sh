@@ -17,7 +17,8 @@
 #                get_abi.pl finds the new entries
 #   sparse, W=1  no warning on a line the series adds, in the objects it
 #                touches (C=2 W=1)
-#   build        the test kernel with CONFIG_NET_MIRROR=y, =m and =n
+#   build        the test kernel with CONFIG_NET_MIRROR=y and =m, and =n
+#                on the small config (config/gate.config)
 #   bisect       every prefix of the series builds (=m), each in a build
 #                dir of its own so that the builds stay incremental
 #
@@ -80,19 +81,23 @@ worktree() {
 # build_at NAME REV MODE: build REV with CONFIG_NET_MIRROR=MODE, the
 # sources in build/NAME/linux and the objects in build/NAME/obj: laid out
 # as build/linux and build/obj-*, so that ccache's preprocessor mode finds
-# every file that preprocesses as in another build (a prefix is mostly
-# the =y or the =n kernel). Skipped when the last good build there had
-# the same sources and config.
+# every file that preprocesses as in another build. A prefix with the
+# option is mostly the =y kernel, and builds on its config; one without
+# it is the =n gate build, and builds on the small config. Skipped when
+# the last good build there had the same sources and config.
 build_at() {
-	local name=$1 rev=$2 mode=$3 dir=$top/build/$1 stamp
+	local name=$1 rev=$2 mode=$3 dir=$top/build/$1 stamp config
 
 	worktree "$dir/linux" "$rev" || return 1
-	stamp="$(git_t rev-parse "$rev^{tree}") $mode"
+	config=$cfg/vm.config
+	git -C "$dir/linux" grep -q '^config NET_MIRROR$' -- net/Kconfig ||
+		config=$cfg/gate.config
+	stamp="$(git_t rev-parse "$rev^{tree}") $mode $(basename "$config")"
 	[ "$(cat "$dir/obj/stamp" 2> /dev/null)" = "$stamp" ] && return 0
 	rm -f "$dir/obj/fragment"	# a new config for the new sources
 	(cd "$dir/linux" &&
 	 "$top/harness/build.sh" --src "$PWD" --obj "$dir/obj" --lax "$name" \
-		"$cfg/vm.config" "$cfg/mirror-$mode.config") > /dev/null || return 1
+		"$config" "$cfg/mirror-$mode.config") > /dev/null || return 1
 	echo "$stamp" > "$dir/obj/stamp"
 }
 
@@ -208,7 +213,14 @@ if want build; then
 	for mode in y m n; do
 		# make check built and reported these; their VMs use them
 		[[ " ${BUILT:-} " == *" $mode "* ]] && continue
-		if "$top/harness/kernel.sh" "$mode" > /dev/null; then
+		# =n is not booted: it builds on the small config
+		if [ $mode = n ]; then
+			build=("$top/harness/build.sh" gate-n "$cfg/gate.config"
+			       "$cfg/mirror-n.config")
+		else
+			build=("$top/harness/kernel.sh" "$mode")
+		fi
+		if "${build[@]}" > /dev/null; then
 			gate pass "builds with CONFIG_NET_MIRROR=$mode"
 		else
 			gate fail "builds with CONFIG_NET_MIRROR=$mode"
@@ -227,7 +239,7 @@ if want bisect; then
 			gate pass "$what (no kernel source)"
 		elif git_t diff --quiet "$c" HEAD "${kernel[@]}"; then
 			gate pass "$what (the whole series' sources: built as =m)"
-		elif build_at "bisect-$n" "$c" m; then
+		elif build_at "prefix-$n" "$c" m; then
 			gate pass "$what"
 		else
 			gate fail "$what"
