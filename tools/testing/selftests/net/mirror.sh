@@ -26,6 +26,7 @@ ALL_TESTS="
 	write_after_del
 	both_directions
 	chain
+	copy_crosses_netns
 	tunnel_over_source
 	egress_hooks
 	dropped_copy_counted_once
@@ -329,7 +330,9 @@ remove_stops_copies()
 	RET=0
 	setup
 	check_write "$A" s0 d0 ""
+	tx0=$(stat_get "$A" d0 tx_packets)
 	ping_s0 2
+	wait_count "copies before removal" $((tx0 + 4)) stat_get "$A" d0 tx_packets
 	check_write "$A" s0 '-d0\n' ""
 	check_eq "mirror_to after removal" "$(mirror_read "$A" s0)" ""
 	tx0=$(stat_get "$A" d0 tx_packets)
@@ -462,6 +465,21 @@ write_after_del()
 	cleanup
 }
 
+# ping_d0: ping from $A over d0 (10.0.1.1 to 10.0.1.2 in $C), so that d0
+# has frames of its own: the positive control of the loop cases
+ping_d0()
+{
+	if [ -z "$(ip -n "$A" -4 addr show dev d0)" ]; then
+		ip -n "$A" addr add 10.0.1.1/24 dev d0
+		ip -n "$C" addr add 10.0.1.2/24 dev d1
+		ip -n "$A" neigh replace 10.0.1.2 lladdr "$(mac_of "$C" d1)" \
+			dev d0 nud permanent
+		ip -n "$C" neigh replace 10.0.1.1 lladdr "$(mac_of "$A" d0)" \
+			dev d1 nud permanent
+	fi
+	in_ns "$A" ping -q -c "$NPINGS" -i 0.01 -W 2 10.0.1.2 > /dev/null
+}
+
 both_directions()
 {
 	local s d
@@ -476,6 +494,11 @@ both_directions()
 	wait_count "copies on d0" $((d + 2 * NPINGS)) stat_get "$A" d0 tx_packets
 	check_eq "frames sent on s0" $(($(stat_get "$A" s0 tx_packets) - s)) \
 		$NPINGS
+	# The mirror the other way works: d0's own frames reach s0
+	s=$(stat_get "$A" s0 tx_packets)
+	ping_d0 || check_eq "ping over d0" failed ok
+	wait_count "copies of d0's frames on s0" $((s + 2 * NPINGS)) \
+		stat_get "$A" s0 tx_packets
 
 	log_test "mirrors both ways between two devices do not cascade"
 	cleanup
@@ -496,8 +519,36 @@ chain()
 	wait_count "copies on d0" $((d + 2 * NPINGS)) stat_get "$A" d0 tx_packets
 	check_eq "copies of copies on e0" \
 		$(($(stat_get "$A" e0 tx_packets) - e)) 0
+	# The second mirror works: d0's own frames reach e0
+	ping_d0 || check_eq "ping over d0" failed ok
+	wait_count "copies of d0's frames on e0" $((e + 2 * NPINGS)) \
+		stat_get "$A" e0 tx_packets
 
 	log_test "a chain s0 -> d0 -> e0 does not copy copies"
+	cleanup
+}
+
+# A copy arriving over a veth pair in another netns, at a device that is
+# mirrored there, is still a copy
+copy_crosses_netns()
+{
+	local f
+
+	RET=0
+	setup
+	link_pair "$C" f0 "" "$B" f1 ""
+	check_write "$A" s0 d0 ""
+	check_write "$C" d1 f0 ""
+	f=$(stat_get "$C" f0 tx_packets)
+	ping_s0
+	wait_count "copies arriving at d1" $((2 * NPINGS)) stat_get "$C" d1 rx_packets
+	check_eq "copies of them on f0" $(($(stat_get "$C" f0 tx_packets) - f)) 0
+	# d1's own traffic is mirrored
+	ping_d0 || check_eq "ping over d0" failed ok
+	wait_count "copies of d1's own frames on f0" $((f + 2 * NPINGS)) \
+		stat_get "$C" f0 tx_packets
+
+	log_test "a copy crossing into another netns is not mirrored there"
 	cleanup
 }
 
