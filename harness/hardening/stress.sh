@@ -306,7 +306,8 @@ if modular; then
 	why=""
 	[ "${unloads%% *}" -gt 0 ] || why="never unloaded during the run; "
 	why+=$(rmmod mirror 2>&1)
-	result "stress: the module unloads (during the run: $unloads), and after it" \
+	echo "stress: the module unloaded $unloads during the run"
+	result "stress: the module unloads during the run, and after it" \
 		"$([ -z "$why" ]; echo $?)" "$why"
 fi
 [ $failures = 0 ]

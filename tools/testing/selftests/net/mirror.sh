@@ -602,7 +602,7 @@ tunnel_case()
 	check_eq "'Dead loop' lines in the kernel log" \
 		$(($(kernel_log_count 'Dead loop') - loops)) 0
 
-	log_test "mirror into a $what routed out of the source: no storm"
+	log_test "mirror into $what routed out of the source: no storm"
 	cleanup
 }
 
@@ -612,13 +612,15 @@ tunnel_over_source()
 	local v6="local fc00::1 remote fc00::2" v6p="local fc00::2 remote fc00::1"
 	local vx="id 42 dstport 4789" er="seq key 10 erspan_ver 1 erspan 123"
 
-	tunnel_case gretap gretap "$v4" "$v4p" 56 1
-	tunnel_case erspan erspan "$v4 $er" "$v4p $er" 56 1
+	tunnel_case "a gretap" gretap "$v4" "$v4p" 56 1
+	tunnel_case "an erspan" erspan "$v4 $er" "$v4p $er" 56 1
 	# Full-size frames: the encapsulated copy is fragmented
-	tunnel_case "vxlan, full-MTU frames" vxlan "$vx $v4" "$vx $v4p" 1472 2
-	tunnel_case "gretap nopmtudisc, full-MTU frames" gretap \
+	tunnel_case "a vxlan, full-MTU frames fragmented," vxlan "$vx $v4" \
+		"$vx $v4p" 1472 2
+	tunnel_case "a gretap nopmtudisc, full-MTU frames fragmented," gretap \
 		"$v4 nopmtudisc" "$v4p nopmtudisc" 1472 2
-	tunnel_case "ip6gretap, full-MTU frames" ip6gretap "$v6" "$v6p" 1472 2
+	tunnel_case "an ip6gretap, full-MTU frames fragmented," ip6gretap \
+		"$v6" "$v6p" 1472 2
 }
 
 # tc_egress_pkts NS DEV: packets the egress matchall filter on DEV passed
