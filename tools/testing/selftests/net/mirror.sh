@@ -133,7 +133,8 @@ link_pair()
 
 setup()
 {
-	setup_ns A B C || exit $ksft_skip
+	# Namespaces are no optional feature: failing to make them fails
+	setup_ns A B C || exit $ksft_fail
 	netns_quiet "$A" "$B" "$C"
 	link_pair "$A" s0 10.0.0.1 "$B" s1 10.0.0.2
 	link_pair "$A" d0 "" "$C" d1 ""
