@@ -148,11 +148,12 @@ cleanup()
 }
 
 # ping_s0 [COUNT [ADDR [SIZE]]]: ping from $A over s0, all replies
-# required; SIZE 1472 fills a 1500-byte MTU
+# required; SIZE 1472 fills a 1500-byte MTU. Without DF, so that a
+# tunnel fragments a full-size copy rather than refuse it.
 ping_s0()
 {
-	in_ns "$A" ping -q -c "${1:-$NPINGS}" -i 0.01 -W 2 -s "${3:-56}" \
-		"${2:-10.0.0.2}" > /dev/null
+	in_ns "$A" ping -q -c "${1:-$NPINGS}" -i 0.01 -W 2 -M dont \
+		-s "${3:-56}" "${2:-10.0.0.2}" > /dev/null
 }
 
 # kernel_log_count PATTERN: lines of the kernel log matching PATTERN
@@ -585,7 +586,7 @@ tunnel_case()
 
 	RET=0
 	setup
-	[[ $kind != ip6* ]] || ipv6_underlay
+	[[ $opts != *fc00::* ]] || ipv6_underlay
 	ip -n "$A" link add t0 type "$kind" $opts
 	ip -n "$B" link add t1 type "$kind" $peer
 	ip -n "$A" link set t0 up
@@ -615,13 +616,14 @@ tunnel_over_source()
 
 	tunnel_case "a gretap" gretap "$v4" "$v4p" 56 1
 	tunnel_case "an erspan" erspan "$v4 $er" "$v4p $er" 56 1
-	# Full-size frames: the encapsulated copy is fragmented
+	tunnel_case "an ip6gretap" ip6gretap "$v6" "$v6p" 56 1
+	# Full-size frames: the encapsulated copy is fragmented (IPv4, IPv6)
 	tunnel_case "a vxlan, full-MTU frames fragmented," vxlan "$vx $v4" \
 		"$vx $v4p" 1472 2
 	tunnel_case "a gretap nopmtudisc, full-MTU frames fragmented," gretap \
 		"$v4 nopmtudisc" "$v4p nopmtudisc" 1472 2
-	tunnel_case "an ip6gretap, full-MTU frames fragmented," ip6gretap \
-		"$v6" "$v6p" 1472 2
+	tunnel_case "a vxlan over IPv6, full-MTU frames fragmented," vxlan \
+		"$vx $v6" "$vx $v6p" 1472 2
 }
 
 # tc_egress_pkts NS DEV: packets the egress matchall filter on DEV passed
