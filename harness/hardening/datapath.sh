@@ -15,6 +15,9 @@
 
 cd "$(dirname "$0")" && source ./lib.sh
 
+# Both cases need two CPUs sending at once
+[ "$(nproc)" -ge 2 ] || { result "datapath: two CPUs online (nproc $(nproc))" 1; exit 1; }
+
 N=10
 B=mirror-b
 C=mirror-c
@@ -106,7 +109,7 @@ pktgen_set()
 # pfifo root qdisc while pktgen sends on both from both CPUs
 busylock_case()
 {
-	local name=$1 a=$2 b=$3 why="" t dev sent
+	local name=$1 a=$2 b=$3 why="" t dev sent n
 
 	tc qdisc replace dev "$a" root pfifo limit 1000 &&
 	tc qdisc replace dev "$b" root pfifo limit 1000 || why+=" cannot set pfifo"
@@ -131,8 +134,9 @@ busylock_case()
 	sent=0
 	for t in 0 1; do
 		for dev in "$a" "$b"; do
-			sent=$((sent + $(sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' \
-				"/proc/net/pktgen/$dev@$t")))
+			n=$(sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' \
+				"/proc/net/pktgen/$dev@$t")
+			sent=$((sent + ${n:-0}))
 		done
 		pktgen_set "kpktgend_$t" rem_device_all
 	done
