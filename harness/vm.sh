@@ -21,7 +21,11 @@ shift
 log=${VM_CONSOLE:-$obj/console.log}
 timeout=${VM_TIMEOUT:-1800}
 
-accel="-accel tcg,thread=multi -cpu max"
+# One host thread runs both vCPUs in turn: with a thread per vCPU
+# (thread=multi), QEMU 7.2 let a vCPU run code another had just patched
+# through int3 (text_poke_bp(), a static key turning on), an "Oops:
+# int3" in netif_rx_internal() seen once in a topology case
+accel="-accel tcg,thread=single -cpu max"
 # KVM hangs guests in decompression on some hosts: only with VM_KVM=1
 [ "${VM_KVM:-0}" = 1 ] && accel="-accel kvm -cpu host"
 # VM_ICOUNT=1: the guest's clock counts instructions (1 ns each), so that
