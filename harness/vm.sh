@@ -67,7 +67,8 @@ done
 # Two sockets of one core: the lean kernel has no ACPI, and SeaBIOS's MP
 # table lists one CPU per socket, so "-smp 2" alone boots one CPU. The
 # icount benchmark keeps the one CPU it was measured with.
-smp="2,sockets=2,cores=1,threads=1"
+# VM_CPUS=1 boots one.
+smp="${VM_CPUS:-2},sockets=${VM_CPUS:-2},cores=1,threads=1"
 [ "${VM_ICOUNT:-0}" = 1 ] && smp=2
 qemu=(qemu-system-x86_64 $accel -smp "$smp" -m 2G -no-reboot -nic none
       -kernel "$obj/arch/x86/boot/bzImage" -append "$cmdline"
