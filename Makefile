@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Port mirroring for Linux 6.12: the patch series (patches/ and the new
-# files at their kernel paths) and the harness that builds, boots and
-# tests it (harness/). Everything generated goes to build/.
+# files at their kernel paths), the iproute2 series (iproute2/patches)
+# and the harness that builds, boots and tests them (harness/).
+# Everything generated goes to build/.
 
 SHELL := /bin/bash
 
-.PHONY: all run check test gates series bench deps tree kernel clean
+.PHONY: all run check test gates series bench deps tree kernel iproute2 clean
 
 all: check
 
@@ -20,9 +21,13 @@ tree: deps
 kernel: tree
 	@harness/kernel.sh y
 
+# ip with the iproute2 series (iproute2/patches), which the VMs use
+iproute2: deps
+	@harness/iproute2.sh
+
 # make run: the demo, then a shell when stdin is a terminal;
 # make run SCRIPT=f [ARGS="..."]: run f in the VM, with its exit status
-run: kernel
+run: kernel iproute2
 ifdef SCRIPT
 	@harness/vm.sh build/obj-y $(abspath $(SCRIPT)) $(ARGS)
 else
@@ -42,7 +47,7 @@ test: deps
 gates: tree
 	@harness/gates.sh
 
-# The mailable series: cover letter and numbered patches
+# The mailable series, kernel and iproute2: cover letters and patches
 series: tree
 	@harness/series.sh
 

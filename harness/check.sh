@@ -148,6 +148,14 @@ built=""
 timed "assemble build/linux" harness/tree.sh ||
 	{ result fail "assemble build/linux"; summary; }
 
+# The VMs' ip: without it the netlink cases would skip, which the
+# manifest refuses, so a series that does not apply or build fails here
+if timed "build ip (iproute2 series)" harness/iproute2.sh; then
+	result pass "the iproute2 series applies and builds"
+else
+	result fail "the iproute2 series applies and builds"
+fi
+
 for mode in $modes; do
 	if ! timed "build =$mode$([ "$mode" = m ] && echo ' (debug kernel)')" \
 		harness/kernel.sh "$mode"; then

@@ -15,6 +15,9 @@ pkgs=(
 	sparse python3-docutils python3-ply python3-git
 	# make bench: the chart
 	gnuplot-nox nftables
+	# the iproute2 series on Debian's source package (iproute2.sh), and
+	# the selftest's netlink cases (jq; ynl needs python3-yaml)
+	dpkg-dev pkg-config libmnl-dev jq python3-yaml
 )
 
 missing=()
