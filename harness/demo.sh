@@ -32,3 +32,14 @@ wait
 run 'echo -eth1 > /sys/class/net/eth0/mirror_to'
 run 'cat /sys/class/net/eth0/mirror_to'
 run 'ip -s link show eth1'
+
+# The same table through rtnetlink, with options and counters
+if ip link help 2>&1 | grep -q 'mirror {'; then
+	run 'ip link set dev eth0 mirror add eth1 direction tx snaplen 128'
+	run 'ip netns exec collector tcpdump -l -e -n -i mon0 -c 4 icmp 2> /tmp/tcpdump.err &'
+	until grep -q listening /tmp/tcpdump.err; do sleep 0.1; done
+	run 'ping -c 4 -i 0.2 -s 1000 192.0.2.2'
+	wait
+	run 'ip -s -d link show eth0'
+	run 'ip link set dev eth0 mirror del eth1'
+fi

@@ -1,17 +1,21 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Input fuzz of /sys/class/net/<dev>/mirror_to.
+"""Input fuzz of /sys/class/net/<dev>/mirror_to and of IFLA_MIRROR.
 
 Random bytes, very long writes, names with odd characters, embedded NULs
-and newlines, and many writers at once: every write either succeeds or
-fails with an errno the ABI documents, and afterwards every table lists
-distinct live devices, at most 8, and still takes and drops an entry.
-Prints kselftest's "TEST: name [ OK ]" lines; run as root in the VM.
+and newlines; random and malformed IFLA_MIRROR attributes in
+RTM_NEWLINK; and many sysfs and netlink writers at once: every request
+either succeeds or fails with a documented errno, a failed one changes
+nothing, and afterwards every table lists distinct live devices, at most
+8, and still takes and drops an entry. Prints kselftest's
+"TEST: name [ OK ]" lines; run as root in the VM.
 """
 
 import errno
 import os
 import random
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -23,6 +27,19 @@ SOURCES = ['fz0', 'fz1', 'fz2']
 DESTS = ['fz%d' % i for i in range(3, 14)]
 MAX_DEST = 8
 failures = 0
+
+# include/uapi/linux/if_link.h and rtnetlink.h, with this series
+RTM_NEWLINK, RTM_GETLINK, NLMSG_ERROR = 16, 18, 2
+NLM_F_REQUEST, NLM_F_ACK = 1, 4
+IFLA_EXT_MASK, IFLA_MIRROR = 29, 66
+RTEXT_FILTER_SKIP_STATS = 1 << 3
+NLA_F_NESTED = 1 << 15
+MIRROR_ENTRY, MIRROR_ADD, MIRROR_CHANGE, MIRROR_DEL = 1, 2, 3, 4
+ENTRY_IFINDEX, ENTRY_DIRECTION, ENTRY_SNAPLEN, ENTRY_SAMPLE, ENTRY_STATS = \
+    1, 2, 3, 4, 5
+# Documentation/networking/port-mirroring.rst: the sysfs errnos, and
+# ERANGE for an option out of range
+DOCUMENTED_NL = DOCUMENTED | {errno.ERANGE}
 
 
 def result(name, why):
@@ -130,14 +147,25 @@ def fuzz_long():
 
 
 def writer(seed, seconds):
-    """A child: random adds and removes; exits 1 on an undocumented errno."""
+    """A child: random adds and removes, half of them over netlink, with
+    options; exits 1 on an undocumented errno."""
     rnd = random.Random(seed)
+    rtnl = Rtnl()
     end = time.time() + seconds
     while time.time() < end:
         src = rnd.choice(SOURCES)
-        data = rnd.choice([b'', b'-']) + rnd.choice(DESTS).encode() + b'\n'
-        e = write(src, data)
-        if e and e not in DOCUMENTED:
+        dst = rnd.choice(DESTS)
+        if rnd.randrange(2):
+            data = rnd.choice([b'', b'-']) + dst.encode() + b'\n'
+            e = write(src, data)
+        else:
+            kind = rnd.choice([MIRROR_ADD, MIRROR_CHANGE, MIRROR_DEL])
+            data = nla(ENTRY_IFINDEX, u32(ifindex(dst)))
+            if kind != MIRROR_DEL:
+                data += nla(ENTRY_SNAPLEN, u32(rnd.choice([0, 64, 128])))
+            data = nla(NLA_F_NESTED | kind, data)
+            e = rtnl.set(src, data)
+        if e and e not in DOCUMENTED_NL:
             print('writer %d: %s for %r on %s' %
                   (seed, errno.errorcode.get(e, e), data, src))
             os._exit(1)
@@ -151,6 +179,131 @@ def writer(seed, seconds):
 
 def ip(*args):
     subprocess.run(['ip'] + list(args), check=True)
+
+
+def ifindex(dev):
+    with open('/sys/class/net/%s/ifindex' % dev) as f:
+        return int(f.read())
+
+
+def nla(kind, payload):
+    """A netlink attribute, padded to 4 bytes."""
+    size = 4 + len(payload)
+    return struct.pack('HH', size, kind) + payload + b'\0' * (-size % 4)
+
+
+def attrs(data):
+    """The (type, payload) of each attribute in data."""
+    out = []
+    while len(data) >= 4:
+        size, kind = struct.unpack('HH', data[:4])
+        if size < 4:
+            break
+        out.append((kind & 0x3fff, data[4:size]))
+        data = data[(size + 3) & ~3:]
+    return out
+
+
+class Rtnl:
+    """RTM_NEWLINK requests with IFLA_MIRROR, and the table they left."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+        self.seq = 0
+        self.last = b''
+
+    def request(self, kind, index, body):
+        self.seq += 1
+        ifi = struct.pack('BxHiII', socket.AF_UNSPEC, 0, index, 0, 0)
+        msg = ifi + body
+        self.sock.send(struct.pack('IHHII', 16 + len(msg), kind,
+                                   NLM_F_REQUEST | NLM_F_ACK, self.seq, 0)
+                       + msg)
+        while True:
+            reply = self.sock.recv(1 << 16)
+            kind, = struct.unpack('H', reply[4:6])
+            if kind == NLMSG_ERROR:
+                return -struct.unpack('i', reply[16:20])[0], None
+            # a reply to RTM_GETLINK, then its ack
+            self.last = reply[32:struct.unpack('I', reply[:4])[0]]
+
+    def set(self, dev, mirror):
+        """The errno of an RTM_NEWLINK carrying mirror as IFLA_MIRROR."""
+        return self.request(RTM_NEWLINK, ifindex(dev),
+                            nla(NLA_F_NESTED | IFLA_MIRROR, mirror))[0]
+
+    def table(self, dev):
+        """dev's entries: (ifindex, direction, snaplen, sample) each."""
+        self.last = b''
+        self.request(RTM_GETLINK, ifindex(dev),
+                     nla(IFLA_EXT_MASK, struct.pack('I', RTEXT_FILTER_SKIP_STATS)))
+        table = []
+        for kind, payload in attrs(self.last):
+            if kind != IFLA_MIRROR:
+                continue
+            for _, entry in attrs(payload):
+                table.append(tuple(struct.unpack('I', v)[0]
+                                   for _, v in attrs(entry)))
+        return table
+
+
+def u32(v):
+    return struct.pack('I', v & 0xffffffff)
+
+
+def random_request(rnd, indexes):
+    """An IFLA_MIRROR payload, valid or not, sometimes malformed."""
+    values = [0, 1, 2, 3, 4, 63, 64, 65535, 65536, (1 << 31) - 1, 1 << 31,
+              (1 << 32) - 1] + indexes
+    out = b''
+    for _ in range(rnd.randrange(1, 5)):
+        entry = b''
+        for _ in range(rnd.randrange(0, 5)):
+            kind = rnd.choice([ENTRY_IFINDEX] * 4 + list(range(0, 8)))
+            pick = rnd.randrange(10)
+            if pick < 7:
+                payload = u32(rnd.choice(values))
+            elif pick < 8:
+                payload = bytes(rnd.randrange(256)
+                                for _ in range(rnd.randrange(9)))
+            elif pick < 9:
+                payload = nla(rnd.choice([1, NLA_F_NESTED | 1]),
+                              u32(rnd.choice(values)))
+            else:
+                payload = struct.pack('Q', rnd.choice(values))
+            entry += nla(kind, payload)
+        # Requests are nests: the flag is left out in a few
+        kind = rnd.choice([MIRROR_ADD] * 3 + [MIRROR_CHANGE, MIRROR_DEL] * 2
+                          + [MIRROR_ENTRY, 0, 5])
+        req = nla(kind | (NLA_F_NESTED if rnd.randrange(8) else 0), entry)
+        if rnd.randrange(10) == 0:
+            # a length that runs past the message, or under a header
+            req = struct.pack('H', rnd.choice([2, len(req) + 4, 0xffff])) + req[2:]
+        out += req
+    return out
+
+
+def fuzz_netlink(rounds):
+    """Why requests were answered wrongly, or ''; and how many succeeded."""
+    rnd = random.Random(2)
+    rtnl = Rtnl()
+    indexes = [ifindex(d) for d in SOURCES + DESTS] + [1, 999999]
+    bad, ok = [], 0
+    for _ in range(rounds):
+        src = rnd.choice(SOURCES)
+        before = rtnl.table(src)
+        req = random_request(rnd, indexes)
+        e = rtnl.set(src, req)
+        if e == 0:
+            ok += 1
+        elif e not in DOCUMENTED_NL:
+            bad.append('%s for %s' % (errno.errorcode.get(e, e), req.hex()))
+        elif rtnl.table(src) != before:
+            bad.append('%s changed %s: %s' % (errno.errorcode.get(e, e), src,
+                                              req.hex()))
+        if rnd.randrange(20) == 0:
+            clear()
+    return '; '.join(bad[:4]), ok
 
 
 def main():
@@ -170,6 +323,14 @@ def main():
         result('fuzz: writes of 4 KiB to 1 MiB fail cleanly', why)
 
         clear()
+        why, ok = fuzz_netlink(int(os.environ.get('FUZZ_ROUNDS', '3000')))
+        why = why or consistent()
+        if not why and not ok:
+            why = 'no request succeeded: the fuzz stopped at the policy'
+        result('fuzz: random and malformed IFLA_MIRROR requests: documented '
+               'errnos, a failed one changes nothing', why)
+
+        clear()
         pids = []
         for seed in range(8):
             pid = os.fork()
@@ -178,8 +339,8 @@ def main():
             pids.append(pid)
         bad = [p for p in pids if os.waitpid(p, 0)[1]]
         why = '%d writers failed' % len(bad) if bad else consistent()
-        result('fuzz: 8 concurrent writers: documented errnos, tables sane',
-               why)
+        result('fuzz: 8 concurrent sysfs and netlink writers: documented '
+               'errnos, tables sane', why)
 
         # The tables still work: fill one, overflow it, empty it
         clear()

@@ -74,6 +74,30 @@ writer()
 	done
 }
 
+# ip's refusals a churned table may give: ip's own for a name gone
+# before it asked, or the kernel's extack message, or the errno alone
+# for the device a request names
+NL_ALLOWED='^(Cannot find device|Error: (Device cannot mirror to itself|Mirror destination (not found|has another link-layer type|is stacked on the device or under it)|Device already (mirrors to this destination|has 8 mirror destinations)|Device does not mirror to this destination|Port mirroring module not loaded|Cannot set up the mirror table)\.|RTNETLINK answers: No such device)'
+
+# nl_writer: the same through ip link set ... mirror, with options
+nl_writer()
+{
+	local src dst op opts err
+
+	while running; do
+		src=$(any_dev)
+		dst=$(any_dev)
+		op=$(pick add add change del)
+		opts=()
+		[ "$op" = del ] || opts=(snaplen "$(pick 0 64 128)" \
+			direction "$(pick rx tx both)" sample "$(pick 1 2 10)")
+		[ -e "$work/quiet" ] && { sleep 0.1; continue; }
+		err=$(ip link set dev "$src" mirror "$op" "$dst" "${opts[@]}" 2>&1)
+		[ -z "$err" ] || [[ $err =~ $NL_ALLOWED ]] ||
+			echo "ip: $src mirror $op $dst: $err" >> "$work/bad"
+	done
+}
+
 churn_devices()
 {
 	local d
@@ -253,7 +277,7 @@ pktgen_start
 
 pids=()
 writer & pids+=($!)
-writer & pids+=($!)
+nl_writer & pids+=($!)
 churn_devices & pids+=($!)
 churn_netns & pids+=($!)
 churn_names & pids+=($!)
