@@ -6,7 +6,7 @@
 # check, details above it; exits 1 if any failed.
 #
 #   series       make series' patches apply with git am to the base and
-#                give the series' tree
+#                give the series' tree; the iproute2 series likewise
 #   checkpatch   checkpatch.pl --strict on every patch
 #   kernel-doc   kernel-doc -Wall on the new and changed C files, and a
 #                kernel-doc comment on every non-static function the
@@ -106,12 +106,25 @@ if want series; then
 	ok=fail
 	if "$top/harness/series.sh" > /dev/null && worktree "$top/build/src-am" base &&
 	   git -C "$top/build/src-am" -c user.name=gates -c user.email=gates@localhost \
-		am -q "$top"/build/series/000[1-9]*.patch &&
+		am -q $(ls "$top"/build/series/[0-9]*.patch | grep -v /0000-) &&
 	   git_t diff --quiet HEAD "$(git -C "$top/build/src-am" rev-parse HEAD)"; then
 		ok=pass
 	fi
 	git -C "$top/build/src-am" am --abort 2> /dev/null
 	gate $ok "make series applies to the base with git am"
+
+	# The iproute2 series likewise, to Debian's iproute2 (iproute2.sh)
+	ok=fail
+	ip2=$top/build/iproute2 am=$top/build/src-am-iproute2
+	rm -rf "$am"
+	git -C "$ip2" worktree prune
+	if git -C "$ip2" worktree add -q --detach "$am" base &&
+	   git -C "$am" -c user.name=gates -c user.email=gates@localhost \
+		am -q $(ls "$top"/build/series-iproute2/[0-9]*.patch | grep -v /0000-) &&
+	   git -C "$ip2" diff --quiet HEAD "$(git -C "$am" rev-parse HEAD)"; then
+		ok=pass
+	fi
+	gate $ok "make series' iproute2 series applies to iproute2 6.1.0 with git am"
 fi
 
 if want checkpatch; then

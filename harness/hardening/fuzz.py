@@ -323,7 +323,9 @@ def main():
         result('fuzz: writes of 4 KiB to 1 MiB fail cleanly', why)
 
         clear()
-        why, ok = fuzz_netlink(int(os.environ.get('FUZZ_ROUNDS', '3000')))
+        rounds = int(os.environ.get('FUZZ_ROUNDS', '3000'))
+        why, ok = fuzz_netlink(rounds)
+        print('fuzz: %d of %d IFLA_MIRROR requests succeeded' % (ok, rounds))
         why = why or consistent()
         if not why and not ok:
             why = 'no request succeeded: the fuzz stopped at the policy'
