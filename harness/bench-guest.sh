@@ -25,12 +25,13 @@ dummies() {
 	done
 }
 
-# run MODE COUNT: pktgen on dummy0; prints the rate
+# run MODE COUNT: pktgen on dummy0, frames of SIZE + 4 bytes (60: 64);
+# prints the rate
 run() {
 	pg kpktgend_0 rem_device_all
 	pg kpktgend_0 "add_device dummy0"
 	pg dummy0 "count $2"
-	pg dummy0 "pkt_size 60"
+	pg dummy0 "pkt_size ${SIZE:-60}"
 	pg dummy0 "xmit_mode $1"
 	pg dummy0 "dst_mac $(cat /sys/class/net/dummy0/address)"
 	pg pgctrl start
@@ -58,6 +59,7 @@ ip link del dummy0 2> /dev/null || true
 dummies 0 1 2 3 4 5
 
 measure none
+SIZE=1510 measure none-1500
 [ "$kernel" = n ] && exit 0
 
 # A mirror elsewhere: the probes run for dummy0's frames but find nothing
@@ -67,6 +69,20 @@ mirror dummy5 -dummy4
 
 mirror dummy0 dummy1
 measure mirror-1dest
+SIZE=1510 measure mirror-1dest-1500
+
+# The options (ip link ... mirror, with the iproute2 series): a frame
+# that direction or sampling skips costs no clone, a truncated copy no
+# more than a whole one
+if ip link help 2>&1 | grep -q 'mirror {'; then
+	ip link set dummy0 mirror change dummy1 direction tx
+	measure opt-direction-tx
+	ip link set dummy0 mirror change dummy1 direction both sample 1000000
+	measure opt-sample-skip
+	ip link set dummy0 mirror change dummy1 sample 1 snaplen 128
+	SIZE=1510 measure opt-snaplen-1500
+	ip link set dummy0 mirror change dummy1 snaplen 0
+fi
 mirror dummy0 dummy2
 measure mirror-2dest
 mirror dummy0 dummy3

@@ -23,6 +23,12 @@ ROWS = [
     ('y', 'mirror-1dest', 'mirrored to 1 destination'),
     ('y', 'mirror-2dest', 'mirrored to 2 destinations'),
     ('y', 'mirror-4dest', 'mirrored to 4 destinations'),
+    ('y', 'opt-direction-tx', 'direction tx (rx frames skipped)'),
+    ('y', 'opt-sample-skip', 'sample 1000000 (frames skipped)'),
+    ('n', 'none-1500', 'CONFIG_NET_MIRROR=n, 1514-byte frames'),
+    ('y', 'none-1500', 'no mirror, 1514-byte frames'),
+    ('y', 'mirror-1dest-1500', 'mirrored, 1514-byte frames'),
+    ('y', 'opt-snaplen-1500', 'snaplen 128, 1514-byte frames'),
     ('y', 'mirror-100-sources', 'mirrored, 100 devices mirrored'),
     ('y', 'mirror-4096-sources', 'mirrored, 4096 devices mirrored'),
     ('y', 'tc-mirred', 'tc matchall mirred (mirror)'),
@@ -58,6 +64,16 @@ def targets(path):
     t.append(('mirrored vs no mirror',
               ratio(get('y', 'mirror-1dest', path),
                     get('y', 'none', path)), 0.75))
+    # Section 7: what the options cost
+    t.append(('direction tx: a received frame vs no mirror',
+              ratio(get('y', 'opt-direction-tx', path),
+                    get('y', 'none', path)) if path == 'rx' else None, 0.98))
+    t.append(('sample: a skipped frame vs no mirror',
+              ratio(get('y', 'opt-sample-skip', path),
+                    get('y', 'none', path)), 0.98))
+    t.append(('snaplen 128 vs whole copy, 1514-byte frames',
+              ratio(get('y', 'opt-snaplen-1500', path),
+                    get('y', 'mirror-1dest-1500', path)), 1.0))
     for n in (100, 4096):
         t.append((f'{n} mirrored devices vs 1',
                   ratio(get('y', f'mirror-{n}-sources', path),

@@ -16,6 +16,7 @@ out=build/bench
 rounds=${ROUNDS:-5}
 
 harness/tree.sh
+harness/iproute2.sh	# the options rows use its ip
 for mode in y n; do
 	harness/kernel.sh "$mode"
 done
