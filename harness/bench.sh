@@ -26,7 +26,7 @@ mkdir -p "$out"
 for round in $(seq 1 "$rounds"); do
 	for mode in n y; do
 		echo "bench: round $round/$rounds, CONFIG_NET_MIRROR=$mode"
-		VM_ICOUNT=1 harness/vm.sh "build/obj-$mode" "$top/harness/bench-guest.sh" "$mode" |
+		VM_ICOUNT=1 VM_CONSOLE=$out/console-$mode.log harness/vm.sh "build/obj-$mode" "$top/harness/bench-guest.sh" "$mode" |
 			tee -a "$out/raw.txt" | grep '^RESULT'
 	done
 done
