@@ -251,10 +251,27 @@ def u32(v):
     return struct.pack('I', v & 0xffffffff)
 
 
+def valid_request(rnd, indexes):
+    """One well-formed request, with options in range."""
+    kind = rnd.choice([MIRROR_ADD, MIRROR_CHANGE, MIRROR_DEL])
+    entry = nla(ENTRY_IFINDEX, u32(rnd.choice(indexes)))
+    if kind != MIRROR_DEL:
+        for attr, values in ((ENTRY_DIRECTION, [1, 2, 3]),
+                             (ENTRY_SNAPLEN, [0, 64, 128, 65535]),
+                             (ENTRY_SAMPLE, [1, 2, (1 << 31) - 1])):
+            if rnd.randrange(2):
+                entry += nla(attr, u32(rnd.choice(values)))
+    return nla(NLA_F_NESTED | kind, entry)
+
+
 def random_request(rnd, indexes):
     """An IFLA_MIRROR payload, valid or not, sometimes malformed."""
     values = [0, 1, 2, 3, 4, 63, 64, 65535, 65536, (1 << 31) - 1, 1 << 31,
               (1 << 32) - 1] + indexes
+    if rnd.randrange(2):
+        # well-formed requests, so that the fuzz gets past the policy
+        return b''.join(valid_request(rnd, indexes)
+                        for _ in range(rnd.randrange(1, 4)))
     out = b''
     for _ in range(rnd.randrange(1, 5)):
         entry = b''
