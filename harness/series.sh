@@ -7,43 +7,33 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/series
-git_t() { git -C "$top/build/linux" "$@"; }
 
-rm -rf "$out"
-mkdir -p "$out"
-git_t format-patch -q --cover-letter --zero-commit --base=base \
-	-o "$out" base..HEAD
-# Fill the cover letter's subject and blurb from patches/cover-letter
-cover=$out/0000-cover-letter.patch
-subject=$(head -n 1 "$top/patches/cover-letter")
-python3 - "$cover" "$subject" "$top/patches/cover-letter" <<'PY'
+# series REPO OUT LETTER [FORMAT-PATCH ARGS...]: REPO's commits base..HEAD
+# as numbered patches in OUT, the cover letter's subject and blurb from
+# LETTER (its first line, then from its third)
+series() {
+	local repo=$1 out=$2 letter=$3
+
+	shift 3
+	rm -rf "$out"
+	mkdir -p "$out"
+	git -C "$repo" format-patch -q --cover-letter --zero-commit \
+		--base=base "$@" -o "$out" base..HEAD
+	python3 - "$out/0000-cover-letter.patch" "$letter" <<'PY'
 import sys
-path, subject, blurb = sys.argv[1:]
+path, letter = sys.argv[1:]
+subject, _, body = open(letter).read().split('\n', 2)
 text = open(path).read()
-body = open(blurb).read().split('\n', 2)[2]
 text = text.replace('*** SUBJECT HERE ***', subject)
 text = text.replace('*** BLURB HERE ***\n', body)
 open(path, 'w').write(text)
 PY
-ls "$out"
+	ls "$out"
+}
 
-# The iproute2 series, on Debian 12's iproute2 (iproute2.sh builds the
-# tree), with its own cover letter (iproute2/cover-letter)
-out=$top/build/series-iproute2
+series "$top/build/linux" "$top/build/series" "$top/patches/cover-letter"
+
+# The iproute2 series, on Debian 12's iproute2 (iproute2.sh builds the tree)
 "$top/harness/iproute2.sh" > /dev/null
-rm -rf "$out"
-mkdir -p "$out"
-git -C "$top/build/iproute2" format-patch -q --cover-letter --zero-commit \
-	--base=base --subject-prefix="PATCH iproute2-next" -o "$out" base..HEAD
-python3 - "$out/0000-cover-letter.patch" "$(head -n 1 "$top/iproute2/cover-letter")" \
-	"$top/iproute2/cover-letter" <<'PY'
-import sys
-path, subject, blurb = sys.argv[1:]
-text = open(path).read()
-body = open(blurb).read().split('\n', 2)[2]
-text = text.replace('*** SUBJECT HERE ***', subject)
-text = text.replace('*** BLURB HERE ***\n', body)
-open(path, 'w').write(text)
-PY
-ls "$out"
+series "$top/build/iproute2" "$top/build/series-iproute2" \
+	"$top/iproute2/cover-letter" --subject-prefix="PATCH iproute2-next"
