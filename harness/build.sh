@@ -30,6 +30,7 @@ obj=${obj:-$top/build/obj-$name}
 mkdir -p "$obj"
 obj=$(cd "$obj" && pwd)
 
+rm -f "$obj/source-tree"
 cat "$@" > "$obj/fragment.new"
 if ! cmp -s "$obj/fragment.new" "$obj/fragment" || [ ! -f "$obj/.config" ]; then
 	KCONFIG_ALLCONFIG=$obj/fragment.new \
@@ -57,6 +58,11 @@ rm -rf "$obj/modroot"
 if grep -q '=m$' "$obj/.config"; then
 	make -s -C "$src" O="$obj" LOCALVERSION= \
 		INSTALL_MOD_PATH="$obj/modroot" modules_install
+fi
+# The sources the objects are of, when they are a commit's (gates.sh
+# starts its builds from a copy of =y's objects)
+if git -C "$src" diff --quiet HEAD 2> /dev/null; then
+	git -C "$src" rev-parse 'HEAD^{tree}' > "$obj/source-tree"
 fi
 echo "build: $name: $(make -s -C "$src" O="$obj" LOCALVERSION= kernelrelease)" \
 	"$obj/arch/x86/boot/bzImage"

@@ -126,7 +126,8 @@ splat_scan() {
 }
 
 # vm_start NAME VAR=VALUE... -- VM_ARGS...: boot a VM in the background,
-# its output in build/NAME.log and its status and time in build/NAME.rc
+# its output in build/NAME.log, its status and time in build/NAME.rc, and
+# the second at which each case ended in build/NAME.times
 vm_start() {
 	local name=$1 env=()
 
@@ -135,8 +136,13 @@ vm_start() {
 	shift
 	(
 		t0=$SECONDS
-		env "${env[@]}" harness/vm.sh "$@" > "build/$name.log" 2>&1
-		echo "$? $((SECONDS - t0))" > "build/$name.rc"
+		env "${env[@]}" harness/vm.sh "$@" 2>&1 |
+			while IFS= read -r line || [ -n "$line" ]; do
+				printf '%s\n' "$line"
+				[[ $line == 'TEST: '* ]] &&
+					printf '%5d %s\n' $((SECONDS - t0)) "$line" >&3
+			done > "build/$name.log" 3> "build/$name.times"
+		echo "${PIPESTATUS[0]} $((SECONDS - t0))" > "build/$name.rc"
 	) &
 	vms+=("$name")
 }
@@ -187,7 +193,9 @@ done
 # prints each one's time when it is done), and gates.sh's status must
 # agree with what they reported.
 if [ "${SKIP_GATES:-0}" != 1 ]; then
-	GATES= BUILT=$built harness/gates.sh > build/gates.log 2>&1
+	# Niced: the VMs, each on one thread, come first, and the builds,
+	# which use both cores, fill the time they leave
+	GATES= BUILT=$built nice -n 10 harness/gates.sh > build/gates.log 2>&1
 	grc=$?
 	gfail=0
 	while IFS= read -r line; do

@@ -17,10 +17,10 @@
 #                get_abi.pl finds the new entries
 #   sparse, W=1  no warning on a line the series adds, in the objects it
 #                touches (C=2 W=1)
-#   build        the test kernel with CONFIG_NET_MIRROR=y and =m, and =n
-#                on the small config (config/gate.config)
-#   bisect       every prefix of the series builds (=m), each in a build
-#                dir of its own so that the builds stay incremental
+#   build        the test kernel with CONFIG_NET_MIRROR=y, =m and =n
+#                (=n from a copy of =y's objects: build_from_y)
+#   bisect       every prefix of the series builds (=m), in order, in one
+#                build dir that starts from a copy of =y's objects
 #
 # GATES="checkpatch kernel-doc ..." runs some only. BUILT="y m" names the
 # modes make check has built (and reported) already: their VMs may be
@@ -78,27 +78,48 @@ worktree() {
 	git -C "$src" checkout -q --detach "$rev"
 }
 
-# build_at NAME REV MODE: build REV with CONFIG_NET_MIRROR=MODE, the
-# sources in build/NAME/linux and the objects in build/NAME/obj: laid out
-# as build/linux and build/obj-*, so that ccache's preprocessor mode finds
-# every file that preprocesses as in another build. A prefix with the
-# option is mostly the =y kernel, and builds on its config; one without
-# it is the =n gate build, and builds on the small config. Skipped when
-# the last good build there had the same sources and config.
-build_at() {
-	local name=$1 rev=$2 mode=$3 dir=$top/build/$1 stamp config
+# build_from_y NAME REV MODE: build REV with CONFIG_NET_MIRROR=MODE on
+# the test config, the sources in build/NAME/linux (a worktree) and the
+# objects in build/NAME/obj, which start as a copy of the =y kernel's.
+# make then compiles only what REV and MODE change: each build after the
+# first in a dir is incremental, and a prefix compiles what its patch
+# changed. The build runs in a mount namespace with the two dirs mounted
+# over build/linux and build/obj-y, so that every command is the one the
+# copied objects were built with (a new path would rebuild objtool, and
+# with it every object). Skipped when a build there of the same sources,
+# mode and config succeeded.
+build_from_y() {
+	local name=$1 rev=$2 mode=$3 dir=$top/build/$1 stamp
 
+	stamp="$(git_t rev-parse "$rev^{tree}") $mode $(cat "$cfg/vm.config" \
+		"$cfg/mirror-$mode.config" | sha1sum | cut -c1-12)"
+	grep -qxF -- "$stamp" "$dir/built" 2> /dev/null && return 0
+	if [ ! -d "$dir/obj" ]; then
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		worktree "$dir/linux" HEAD || return 1
+		# The copy's objects are newer than every source, and those
+		# that REV changes are rewritten below: only those recompile.
+		# A copy of objects built from other sources would be wrong.
+		find "$dir/linux" -path "$dir/linux/.git" -prune -o -type f \
+			-print0 | xargs -0 touch -h -d @1
+		if [ "$(cat "$top/build/obj-y/source-tree" 2> /dev/null)" = \
+		     "$(git_t rev-parse 'HEAD^{tree}')" ]; then
+			cp -a "$top/build/obj-y" "$dir/obj-new" || return 1
+		else
+			mkdir "$dir/obj-new"	# compiled from scratch
+		fi
+		mv "$dir/obj-new" "$dir/obj"
+	fi
 	worktree "$dir/linux" "$rev" || return 1
-	config=$cfg/vm.config
-	git -C "$dir/linux" grep -q '^config NET_MIRROR$' -- net/Kconfig ||
-		config=$cfg/gate.config
-	stamp="$(git_t rev-parse "$rev^{tree}") $mode $(basename "$config")"
-	[ "$(cat "$dir/obj/stamp" 2> /dev/null)" = "$stamp" ] && return 0
 	rm -f "$dir/obj/fragment"	# a new config for the new sources
-	(cd "$dir/linux" &&
-	 "$top/harness/build.sh" --src "$PWD" --obj "$dir/obj" --lax "$name" \
-		"$config" "$cfg/mirror-$mode.config") > /dev/null || return 1
-	echo "$stamp" > "$dir/obj/stamp"
+	unshare --mount --propagation private sh -c '
+		mount --bind "$1/linux" "$2/linux" &&
+		mount --bind "$1/obj" "$2/obj-y" &&
+		cd "$2/linux" && "$3/harness/build.sh" --lax y "$4" "$5"' \
+		build-from-y "$dir" "$top/build" "$top" "$cfg/vm.config" \
+		"$cfg/mirror-$mode.config" > /dev/null || return 1
+	echo "$stamp" >> "$dir/built"
 }
 
 if want series; then
@@ -226,10 +247,9 @@ if want build; then
 	for mode in y m n; do
 		# make check built and reported these; their VMs use them
 		[[ " ${BUILT:-} " == *" $mode "* ]] && continue
-		# =n is not booted: it builds on the small config
+		# =n is not booted: it builds from the =y objects
 		if [ $mode = n ]; then
-			build=("$top/harness/build.sh" gate-n "$cfg/gate.config"
-			       "$cfg/mirror-n.config")
+			build=(build_from_y gate-n HEAD n)
 		else
 			build=("$top/harness/kernel.sh" "$mode")
 		fi
@@ -252,7 +272,7 @@ if want bisect; then
 			gate pass "$what (no kernel source)"
 		elif git_t diff --quiet "$c" HEAD "${kernel[@]}"; then
 			gate pass "$what (the whole series' sources: built as =m)"
-		elif build_at "prefix-$n" "$c" m; then
+		elif build_from_y bisect "$c" m; then
 			gate pass "$what"
 		else
 			gate fail "$what"
