@@ -31,6 +31,9 @@ ALL_TESTS="
 	egress_hooks
 	dropped_copy_counted_once
 	destination_down
+	destination_no_carrier
+	slow_destination
+	alloc_failures
 	source_unregister
 	destination_unregister
 	netns_move
@@ -394,7 +397,9 @@ config_errors()
 	ip -n "$A" link add dummy0 type dummy
 	ip -n "$B" link add other0 type dummy
 	ip -n "$A" link add link s0 name s0.5 type vlan id 5
+	ip -n "$A" link add link s0.5 name s0.5.7 type vlan id 7
 	ip -n "$A" link add mv0 link s0 type macvlan
+	ip -n "$A" link add 0123456789abcde type dummy
 	ip -n "$A" link add bond0 type bond
 	ip -n "$A" link add p0 type dummy
 	ip -n "$A" link set p0 master bond0
@@ -417,6 +422,9 @@ config_errors()
 	check_write "$A" s0 ' d0' "Invalid argument"
 	check_write "$A" s0 'd0\0dummy0' "Invalid argument"
 	check_write "$A" s0 '0123456789abcdef' "Invalid argument"
+	check_write "$A" s0 '0123456789abcde' ""
+	check_eq "a 15-byte name" "$(mirror_read "$A" s0)" "d0 0123456789abcde"
+	check_write "$A" s0 '-0123456789abcde' ""
 	check_write "$A" s0 'a/b' "Invalid argument"
 	check_write "$A" s0 '..' "Invalid argument"
 	check_write "$A" s0 'd0' "File exists"
@@ -426,7 +434,10 @@ config_errors()
 	check_write "$A" s0 'tun0' "Operation not supported"
 	check_write "$A" s0 's0.5' "Too many levels of symbolic links"
 	check_write "$A" s0.5 's0' "Too many levels of symbolic links"
+	check_write "$A" s0 's0.5.7' "Too many levels of symbolic links"
+	check_write "$A" s0.5.7 's0' "Too many levels of symbolic links"
 	check_write "$A" mv0 's0' "Too many levels of symbolic links"
+	check_write "$A" s0 'mv0' "Too many levels of symbolic links"
 	check_write "$A" bond0 'p0' "Too many levels of symbolic links"
 	check_write "$A" p0 'bond0' "Too many levels of symbolic links"
 	check_write "$A" br0 'bp0' "Too many levels of symbolic links"
@@ -435,7 +446,17 @@ config_errors()
 		--inh-caps=-net_admin --bounding-set=-net_admin \
 		bash -c 'printf dummy0 > /sys/class/net/s0/mirror_to' 2>&1 |
 		sed 's/.*write error: //')" "Operation not permitted"
+	# The root of a user namespace has no CAP_NET_ADMIN over $A, which
+	# the initial one owns; it has over a netns of its own
+	check_eq "root of a user namespace" "$(in_ns "$A" unshare -Ur \
+		bash -c 'printf dummy0 > /sys/class/net/s0/mirror_to' 2>&1 |
+		sed 's/.*write error: //')" "Operation not permitted"
 	check_eq "mirror_to after the errors" "$(mirror_read "$A" s0)" "d0"
+	check_eq "in a netns that a user namespace owns" "$(unshare -Urnm \
+		bash -c 'mount -t sysfs sysfs /sys &&
+			ip link add a0 type dummy && ip link add b0 type dummy &&
+			printf b0 > /sys/class/net/a0/mirror_to &&
+			cat /sys/class/net/a0/mirror_to' 2>&1)" "b0"
 
 	for i in $(seq 1 8); do
 		ip -n "$A" link add "m$i" type dummy
@@ -452,8 +473,11 @@ config_errors()
 	cleanup
 }
 
-# The attribute of a device that is being unregistered, reached through
-# a file opened before
+# The attribute of a deleted device, reached through a file opened
+# before: kernfs refuses the write itself. No write reaches the
+# attribute's own check for a device being unregistered, which runs under
+# RTNL, held from the start of the unregistration until the attribute is
+# gone: that check is defensive, as in the other attributes of net-sysfs.
 write_after_del()
 {
 	RET=0
@@ -463,7 +487,7 @@ write_after_del()
 		exec 5> /sys/class/net/dummy0/mirror_to
 		ip link del dummy0
 		printf d0 >&5' 2>&1 | sed 's/.*write error: //')" "No such device"
-	log_test "a write to a device being unregistered fails with ENODEV"
+	log_test "a write through a file opened before ip link del: ENODEV"
 	cleanup
 }
 
@@ -711,6 +735,101 @@ destination_down()
 		$(($(stat_get "$A" d0 tx_dropped) - drop)) $((2 * NPINGS))
 
 	log_test "destination down: copies dropped and counted, source unaffected"
+	cleanup
+}
+
+# copies_accounted TX0 DROP0 RX0 DUE: each of the DUE copies since d0's
+# tx_packets was TX0 and tx_dropped DROP0 was sent or dropped, and d1
+# (rx_packets RX0 then) received those sent; sets $dropped
+copies_accounted()
+{
+	local tx
+
+	sleep 0.2
+	tx=$(($(stat_get "$A" d0 tx_packets) - $1))
+	dropped=$(($(stat_get "$A" d0 tx_dropped) - $2))
+	check_eq "d0's copies sent + dropped" $((tx + dropped)) "$4"
+	check_eq "copies received on d1" \
+		$(($(stat_get "$C" d1 rx_packets) - $3)) "$tx"
+}
+
+destination_no_carrier()
+{
+	local tx drop rx dropped
+
+	RET=0
+	setup
+	check_write "$A" s0 d0 ""
+	ip -n "$C" link set d1 down
+	slowwait 5 bash -c "[ \"\$(ip netns exec $A cat /sys/class/net/d0/carrier)\" = 0 ]"
+	tx=$(stat_get "$A" d0 tx_packets) drop=$(stat_get "$A" d0 tx_dropped)
+	rx=$(stat_get "$C" d1 rx_packets)
+	ping_s0 || check_eq "pings through the source" failed ok
+	copies_accounted "$tx" "$drop" "$rx" $((2 * NPINGS))
+	check_eq "copies dropped" "$dropped" $((2 * NPINGS))
+
+	log_test "destination without carrier: copies dropped and counted"
+	cleanup
+}
+
+# d0 sends at 100 kbit/s through a queue of one frame: most copies of
+# 200 1042-byte frames in a second are dropped, as the qdisc's
+slow_destination()
+{
+	local tx drop rx dropped n=100
+
+	RET=0
+	setup
+	tc -n "$A" qdisc add dev d0 root handle 1: htb default 1
+	tc -n "$A" class add dev d0 parent 1: classid 1:1 htb rate 100kbit \
+		burst 1600 cburst 1600
+	tc -n "$A" qdisc add dev d0 parent 1:1 pfifo limit 1
+	check_write "$A" s0 d0 ""
+	tx=$(stat_get "$A" d0 tx_packets) drop=$(stat_get "$A" d0 tx_dropped)
+	rx=$(stat_get "$C" d1 rx_packets)
+	ping_s0 "$n" 10.0.0.2 1000 ||
+		check_eq "pings through the source" failed ok
+	slowwait 5 bash -c "! tc -n $A -s qdisc show dev d0 | grep -q 'backlog [1-9]'"
+	copies_accounted "$tx" "$drop" "$rx" $((2 * n))
+	[ "$dropped" -gt 0 ] ||
+		check_eq "copies the full queue dropped" 0 "some"
+
+	log_test "destination slower than its copies: each sent or counted dropped"
+	cleanup
+}
+
+# failslab fails the first 5 non-sleeping allocations of the pinging
+# task: those of the transmit copies (the stack's own are sleeping, or
+# in softirq, or done by the ping before)
+alloc_failures()
+{
+	local fs=/sys/kernel/debug/failslab tx drop rx dropped left n=5
+
+	RET=0
+	if [ ! -d "$fs" ]; then
+		log_test_skip "allocation failures: copies counted dropped" \
+			"the kernel has no failslab"
+		return
+	fi
+	setup
+	check_write "$A" s0 d0 ""
+	ping_s0 1
+	tx=$(stat_get "$A" d0 tx_packets) drop=$(stat_get "$A" d0 tx_dropped)
+	rx=$(stat_get "$C" d1 rx_packets)
+	echo 0 > "$fs/space"; echo 1 > "$fs/interval"; echo 0 > "$fs/verbose"
+	echo Y > "$fs/task-filter"; echo Y > "$fs/ignore-gfp-wait"
+	echo N > "$fs/cache-filter"; echo "$n" > "$fs/times"
+	echo 100 > "$fs/probability"
+	in_ns "$A" bash -c 'echo 1 > /proc/self/make-it-fail && exec ping -q \
+		-c "$1" -i 0.01 -W 2 10.0.0.2 > /dev/null' _ "$NPINGS" ||
+		check_eq "pings through the source" failed ok
+	echo 0 > "$fs/probability"
+	left=$(cat "$fs/times")
+	copies_accounted "$tx" "$drop" "$rx" $((2 * NPINGS))
+	check_eq "copies dropped" "$dropped" $((n - left))
+	check_eq "failures injected" $((n - left)) "$n"
+
+	log_test "allocation failures: copies counted dropped, originals sent"
 	cleanup
 }
 
