@@ -212,6 +212,9 @@ if [ "${SKIP_GATES:-0}" != 1 ]; then
 	done
 	[ "$grc" = "$gfail" ] ||
 		result fail "gates.sh exited with $grc (build/gates.log)"
+	# The =n kernel, which the build gate built on the test config
+	grep -q '^gate: pass builds with CONFIG_NET_MIRROR=n$' build/gates.log &&
+		vm_start vm-n -- build/gate-n/obj "$top/harness/nomirror.sh"
 fi
 
 wait
@@ -225,6 +228,10 @@ for name in "${vms[@]}"; do
 		selftest_results "=y" "build/$name.log" "$rc"
 		manifest_check "=y" "$name" "build/$name.log"
 		splat_scan "=y" build/obj-y/console.log ;;
+	vm-n)
+		selftest_results "=n" "build/$name.log" "$rc"
+		manifest_check "=n" "$name" "build/$name.log"
+		splat_scan "=n" build/gate-n/obj/console.log ;;
 	vm-m-*)
 		selftest_results "=m" "build/$name.log" "$rc"
 		manifest_check "=m" "$name" "build/$name.log"
