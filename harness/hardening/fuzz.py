@@ -96,10 +96,62 @@ def clear():
 
 
 def undocumented(outcomes):
-    odd = sorted({(e, repr(d)[:80]) for d, e in outcomes
+    odd = sorted({(e, repr(d)[:80]) for d, e, _ in outcomes
                   if e and e not in DOCUMENTED})
     return ', '.join('%s for %s' % (errno.errorcode.get(e, e), d)
                      for e, d in odd[:8])
+
+
+def valid_name(name):
+    """dev_valid_name(): isspace() is the kernel's, with 0xa0."""
+    return (0 < len(name) < 16 and name not in (b'.', b'..') and
+            not any(c in b'/: \t\n\v\f\r\xa0' for c in name))
+
+
+def expect(dev, data, table):
+    """The errno the spec gives a write of data to dev's mirror_to, when
+    dev's destinations are table (a list, updated on success): the
+    attribute's errors in the order Documentation/ABI lists them."""
+    if not data:
+        return 0        # sysfs does not call the attribute for 0 bytes
+    if data.endswith(b'\n'):
+        data = data[:-1]
+    remove = data[:1] == b'-'
+    if data[:1] in (b'+', b'-'):
+        data = data[1:]
+    if b'\0' in data or not valid_name(data):
+        return errno.EINVAL
+    if not os.path.exists(b'/sys/class/net/' + data):
+        return errno.ENODEV
+    name = data.decode()
+    if remove:
+        if name not in table:
+            return errno.ENOENT
+        table.remove(name)
+        return 0
+    if name == dev:
+        return errno.EINVAL
+    if read_type(name) != read_type(dev):
+        return errno.EOPNOTSUPP
+    if name in table:
+        return errno.EEXIST
+    if len(table) >= MAX_DEST:
+        return errno.ENOSPC
+    table.append(name)
+    return 0
+
+
+def read_type(dev):
+    with open('/sys/class/net/%s/type' % dev) as f:
+        return f.read()
+
+
+def mismatches(outcomes):
+    """The writes whose errno is not the one expect() gives."""
+    bad = [(d, e, w) for d, e, w in outcomes if e != w]
+    return ', '.join('%s for %r (want %s)' % (errno.errorcode.get(e, e),
+                                               d[:40], errno.errorcode.get(w, w))
+                     for d, e, w in bad[:6])
 
 
 def odd_inputs():
@@ -114,9 +166,11 @@ def odd_inputs():
 
 
 def fuzz_single(rounds):
+    """(data, errno, expected errno) of each write."""
     rnd = random.Random(1)
     out = []
     inputs = odd_inputs()
+    tables = {dev: read(dev).decode().split() for dev in SOURCES}
     for _ in range(rounds):
         kind = rnd.randrange(4)
         if kind == 0:
@@ -131,8 +185,12 @@ def fuzz_single(rounds):
             # bytes from the alphabet of names
             alpha = b'fz0123456789+-\n .'
             data = bytes(rnd.choice(alpha) for _ in range(rnd.randrange(20)))
-        out.append((data, write(rnd.choice(SOURCES), data)))
-    return out
+        dev = rnd.choice(SOURCES)
+        want = expect(dev, data, tables[dev])
+        out.append((data, write(dev, data), want))
+    why = ['%s reads %r, want %r' % (dev, read(dev).decode(), tables[dev])
+           for dev in SOURCES if read(dev).decode().split() != tables[dev]]
+    return out, '; '.join(why)
 
 
 def fuzz_long():
@@ -140,9 +198,9 @@ def fuzz_long():
     for n in (4095, 4096, 4097, 65536, 1 << 20):
         for fill in (b'x', b'\n', b'\0', b' '):
             data = fill * n
-            out.append((data, write('fz0', data)))
+            out.append((data, write('fz0', data), errno.EINVAL))
         data = b'fz3' + b'\0' * (n - 3)
-        out.append((data, write('fz0', data)))
+        out.append((data, write('fz0', data), errno.EINVAL))
     return out
 
 
@@ -328,15 +386,15 @@ def main():
         ip('link', 'add', dev, 'type', 'dummy')
         ip('link', 'set', dev, 'up')
     try:
-        out = fuzz_single(int(os.environ.get('FUZZ_ROUNDS', '3000')))
-        why = undocumented(out) or consistent()
-        result('fuzz: %d random and odd writes: documented errnos only, '
-               'tables sane' % len(out), why)
+        out, tables = fuzz_single(int(os.environ.get('FUZZ_ROUNDS', '3000')))
+        print('fuzz: %d of %d writes succeeded' %
+              (sum(1 for _, e, _ in out if not e), len(out)))
+        why = undocumented(out) or mismatches(out) or tables or consistent()
+        result('fuzz: %d random and odd writes: each its errno, tables as '
+               'expected' % len(out), why)
 
         out = fuzz_long()
-        why = undocumented(out) or consistent()
-        if not why and any(e == 0 for _, e in out):
-            why = 'a long write succeeded'
+        why = undocumented(out) or mismatches(out) or consistent()
         result('fuzz: writes of 4 KiB to 1 MiB fail cleanly', why)
 
         clear()

@@ -5,10 +5,12 @@
 # other processes add and remove destinations, create and delete devices
 # that are sources or destinations, move them between namespaces, rename
 # them, set them down and up and, with CONFIG_NET_MIRROR=m, unload the
-# module whenever no entry holds it. Slab allocations of sk_buffs (the
-# copies' clones among them) fail at random for the middle third. Then:
-# every mirror_to names only live devices of its netns, traffic is still
-# mirrored with exact counts, and the module unloads.
+# module whenever no entry holds it (the fixed mirrors are set again
+# after). Slab allocations of sk_buffs (the copies' clones among them)
+# fail at random for the middle third: the faults injected are counted,
+# and copies must have been taken meanwhile. Then: every mirror_to names
+# only live devices of its netns, traffic is still mirrored with exact
+# counts, and the module unloads.
 
 cd "$(dirname "$0")" && source ./lib.sh
 
@@ -18,8 +20,10 @@ M=stress-m
 FI=/sys/kernel/debug/failslab
 SKB_SLAB=/sys/kernel/slab/skbuff_head_cache/failslab
 # what a write may fail with here (ABI: sysfs-class-net mirror_to);
-# ENOMEM and ENOPKG only while allocations fail or the module goes
-ALLOWED="No such device|File exists|No such file or directory|No space left on device|Too many levels of symbolic links|Invalid argument|Cannot allocate memory|Package not installed"
+# ENOMEM and ENOPKG (a module load that failed to allocate) only while
+# allocations fail (the file $work/failing exists)
+ALLOWED="No such device|File exists|No such file or directory|No space left on device|Too many levels of symbolic links|Invalid argument"
+FAILING_ALLOWED="Cannot allocate memory|Package not installed"
 work=$(mktemp -d)
 end=$((SECONDS + DURATION))
 
@@ -69,7 +73,9 @@ writer()
 		err=$( (echo "$op$dst" > "/sys/class/net/$src/mirror_to") 2>&1)
 		case $err in
 		''|*'No such file or directory'*mirror_to*) ;;
-		*) [[ $err =~ $ALLOWED ]] || echo "$src <- $op$dst: $err" >> "$work/bad" ;;
+		*) [[ $err =~ $ALLOWED ]] ||
+			{ [ -e "$work/failing" ] && [[ $err =~ $FAILING_ALLOWED ]]; } ||
+			echo "$src <- $op$dst: $err" >> "$work/bad" ;;
 		esac
 	done
 }
@@ -77,7 +83,8 @@ writer()
 # ip's refusals a churned table may give: ip's own for a name gone
 # before it asked, or the kernel's extack message, or the errno alone
 # for the device a request names
-NL_ALLOWED='^(Cannot find device|Error: (Device cannot mirror to itself|Mirror destination (not found|has another link-layer type|is stacked on the device or under it)|Device already (mirrors to this destination|has 8 mirror destinations)|Device does not mirror to this destination|Port mirroring module not loaded|Cannot set up the mirror table)\.|RTNETLINK answers: No such device)'
+NL_ALLOWED='^(Cannot find device|Error: (Device cannot mirror to itself|Mirror destination (not found|has another link-layer type|is stacked on the device or under it)|Device already (mirrors to this destination|has 8 mirror destinations)|Device does not mirror to this destination)\.|RTNETLINK answers: No such device)'
+NL_FAILING_ALLOWED='^Error: (Port mirroring module not loaded|Cannot set up the mirror table)\.'
 
 # nl_writer: the same through ip link set ... mirror, with options
 nl_writer()
@@ -94,6 +101,7 @@ nl_writer()
 		[ -e "$work/quiet" ] && { sleep 0.1; continue; }
 		err=$(ip link set dev "$src" mirror "$op" "$dst" "${opts[@]}" 2>&1)
 		[ -z "$err" ] || [[ $err =~ $NL_ALLOWED ]] ||
+			{ [ -e "$work/failing" ] && [[ $err =~ $NL_FAILING_ALLOWED ]]; } ||
 			echo "ip: $src mirror $op $dst: $err" >> "$work/bad"
 	done
 }
@@ -173,23 +181,48 @@ churn_module()
 		done
 		echo >> "$work/tries"
 		rmmod mirror 2>> "$work/rmmod.err" && echo unloaded >> "$work/rmmod"
+		fixed_mirrors
 		rm -f "$work/quiet"
 	done
 }
 
+# The mirrors traffic goes through; set again after the module churn
+fixed_mirrors()
+{
+	echo d0 > /sys/class/net/pg0/mirror_to
+	echo d1 > /sys/class/net/pg1/mirror_to
+	echo d2 > /sys/class/net/sv0/mirror_to
+} 2> /dev/null
+
+# failslab ON PERCENT: fail PERCENT of skbuff_head_cache's allocations,
+# at most FAULTS times (what is left of it counts those injected)
+FAULTS=1000000
 failslab()
 {
 	echo "$1" > $SKB_SLAB
 	echo Y > $FI/cache-filter
 	echo 0 > $FI/verbose
-	echo -1 > $FI/times
+	echo $FAULTS > $FI/times
 	echo 1 > $FI/interval
 	echo "$2" > $FI/probability
 }
 
+# copies_taken: what d0, d1 and d2 sent and dropped
+copies_taken()
+{
+	local d n=0
+
+	for d in d0 d1 d2; do
+		n=$((n + $(stat_of $d tx_packets) + $(stat_of $d tx_dropped)))
+	done
+	echo $n
+}
+
 pktgen_set()
 {
-	echo "$2" > "/proc/net/pktgen/$1"
+	echo "$2" > "/proc/net/pktgen/$1" &&
+		grep -q '^Result: OK' "/proc/net/pktgen/$1" ||
+		{ echo "stress: pktgen refused '$2' on $1"; return 1; }
 }
 
 # pktgen on each CPU: pg0 transmits (tx hook), pg1 receives (rx hook);
@@ -199,16 +232,16 @@ pktgen_start()
 	local t
 
 	for t in 0 1; do
-		pktgen_set "kpktgend_$t" rem_device_all
-		pktgen_set "kpktgend_$t" "add_device pg$t"
-		pktgen_set "pg$t" "count 0"
-		pktgen_set "pg$t" "delay 200000"
-		pktgen_set "pg$t" "pkt_size 64"
-		pktgen_set "pg$t" "dst 10.9.9.9"
-		pktgen_set "pg$t" "dst_mac 02:00:00:00:00:01"
+		pktgen_set "kpktgend_$t" rem_device_all &&
+		pktgen_set "kpktgend_$t" "add_device pg$t" &&
+		pktgen_set "pg$t" "count 0" &&
+		pktgen_set "pg$t" "delay 200000" &&
+		pktgen_set "pg$t" "pkt_size 64" &&
+		pktgen_set "pg$t" "dst 10.9.9.9" &&
+		pktgen_set "pg$t" "dst_mac 02:00:00:00:00:01" || return 1
 	done
-	pktgen_set pg0 "xmit_mode queue_xmit"
-	pktgen_set pg1 "xmit_mode netif_receive"
+	pktgen_set pg0 "xmit_mode queue_xmit" &&
+	pktgen_set pg1 "xmit_mode netif_receive" || return 1
 	echo start > /proc/net/pktgen/pgctrl &
 }
 
@@ -234,9 +267,8 @@ setup()
 	ip -n $B addr add 10.3.0.2/24 dev sv1
 	ip -n $B link set sv1 up
 	static_neigh "" sv0 10.3.0.1 $B sv1 10.3.0.2
-	echo d0 > /sys/class/net/pg0/mirror_to
-	echo d1 > /sys/class/net/pg1/mirror_to
-	echo d2 > /sys/class/net/sv0/mirror_to
+	fixed_mirrors
+	[ "$(cat /sys/class/net/sv0/mirror_to)" = d2 ]
 }
 
 cleanup()
@@ -272,8 +304,7 @@ consistent()
 }
 
 trap cleanup EXIT
-setup || { result "stress: setup" 1; exit 1; }
-pktgen_start
+setup && pktgen_start || { result "stress: setup" 1; exit 1; }
 
 pids=()
 writer & pids+=($!)
@@ -288,13 +319,39 @@ for cpu in 0 1; do
 	pids+=($!)
 done
 
-# Clones and other sk_buff allocations fail for the middle third
+# Clones and other sk_buff allocations fail for the middle third; an
+# error they cause may be reported a little after
 sleep $((DURATION / 3))
-[ -e $SKB_SLAB ] && failslab 1 20
+if [ -e $SKB_SLAB ]; then
+	fixed_mirrors
+	taken=$(copies_taken)
+	touch "$work/failing"
+	failslab 1 20
+fi
 sleep $((DURATION / 3))
-[ -e $SKB_SLAB ] && failslab 0 0
+if [ -e $SKB_SLAB ]; then
+	echo 0 > $FI/probability
+	faults=$((FAULTS - $(cat $FI/times)))
+	taken=$(($(copies_taken) - taken))
+	failslab 0 0
+	echo "stress: $faults sk_buff allocations failed while d0-d2 took" \
+		"$taken copies"
+	why=""
+	[ "$faults" -gt 0 ] || why="no fault injected;"
+	[ "$taken" -gt 0 ] || why+=" no copy taken while they failed;"
+	result "stress: faults injected while copies were taken" \
+		"$([ -z "$why" ]; echo $?)" "$why"
+	(sleep 2; rm -f "$work/failing") &
+fi
 wait "${pids[@]}"
 echo stop > /proc/net/pktgen/pgctrl
+for t in 0 1; do
+	sed -n "s/^ *\(pkts-sofar: [0-9]*\) *\(errors: [0-9]*\).*/pg$t: \1 \2/p" \
+		/proc/net/pktgen/pg$t
+done | tee "$work/pktgen"
+grep -q 'pg0: pkts-sofar: [1-9]' "$work/pktgen" &&
+	grep -q 'pg1: pkts-sofar: [1-9]' "$work/pktgen"
+result "stress: pktgen sent on both CPUs" $?
 
 why=""
 [ ! -s "$work/bad" ] || why="writes failed with undocumented errors: $(sort -u "$work/bad" | head -5)"
