@@ -17,6 +17,7 @@ ALL_TESTS="
 	rx_tx_copies
 	other_probes
 	deferred_tx_copies
+	deferred_overflow
 	same_bytes
 	vlan_tag_kept
 	remove_stops_copies
@@ -258,6 +259,57 @@ deferred_tx_copies()
 		$((pkts + NPINGS)) stat_get "$C" d1 rx_packets
 
 	log_test "copies taken under the source's TX lock are sent after it"
+	cleanup
+}
+
+# pktgen_in NS FILE SETTING: one pktgen setting, which must take
+pktgen_in()
+{
+	in_ns "$1" bash -c 'echo "$2" > "/proc/net/pktgen/$1" &&
+		grep -q "^Result: OK" "/proc/net/pktgen/$1"' _ "$2" "$3" ||
+		check_eq "pktgen: $2: $3" refused taken
+}
+
+# 2000 frames received in one burst with BH off (pktgen), each flooded by
+# a bridge out of ifb0, whose transmit copies wait for BH: the per-CPU
+# queue takes 1000, the others are dropped and counted
+deferred_overflow()
+{
+	local tx drop rx orig dropped d n=2000
+
+	RET=0
+	if [ ! -d /proc/net/pktgen ] && ! modprobe -q pktgen; then
+		log_test_skip "over 1000 copies waiting for BH: each sent or counted" \
+			"no pktgen"
+		return
+	fi
+	setup
+	ip -n "$A" link add ifb0 type ifb
+	ip -n "$A" link add pg0 type dummy
+	ip -n "$A" link add br0 type bridge
+	for d in ifb0 pg0; do
+		ip -n "$A" link set "$d" master br0
+		ip -n "$A" link set "$d" up
+	done
+	ip -n "$A" link set br0 up
+	check_write "$A" ifb0 d0 ""
+	tx=$(stat_get "$A" d0 tx_packets) drop=$(stat_get "$A" d0 tx_dropped)
+	rx=$(stat_get "$C" d1 rx_packets) orig=$(stat_get "$A" ifb0 tx_packets)
+	pktgen_in "$A" kpktgend_0 rem_device_all
+	pktgen_in "$A" kpktgend_0 "add_device pg0"
+	pktgen_in "$A" pg0 "xmit_mode netif_receive"
+	pktgen_in "$A" pg0 "count $n"
+	pktgen_in "$A" pg0 "burst $n"
+	pktgen_in "$A" pg0 "dst 10.0.9.2"
+	pktgen_in "$A" pg0 "dst_mac 02:00:00:00:00:09"
+	in_ns "$A" bash -c 'echo start > /proc/net/pktgen/pgctrl'
+	check_eq "frames flooded out of ifb0" \
+		$(($(stat_get "$A" ifb0 tx_packets) - orig)) "$n"
+	copies_accounted "$tx" "$drop" "$rx" "$n"
+	check_eq "copies the full queue dropped" "$dropped" 1000
+	in_ns "$A" bash -c 'echo rem_device_all > /proc/net/pktgen/kpktgend_0'
+
+	log_test "over 1000 copies waiting for BH: each sent or counted"
 	cleanup
 }
 
