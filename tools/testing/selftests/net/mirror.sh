@@ -294,7 +294,8 @@ deferred_overflow()
 	ip -n "$A" link set br0 up
 	check_write "$A" ifb0 d0 ""
 	tx=$(stat_get "$A" d0 tx_packets) drop=$(stat_get "$A" d0 tx_dropped)
-	rx=$(stat_get "$C" d1 rx_packets) orig=$(stat_get "$A" ifb0 tx_packets)
+	# ifb counts what it is given to send in its rx counters
+	rx=$(stat_get "$C" d1 rx_packets) orig=$(stat_get "$A" ifb0 rx_packets)
 	pktgen_in "$A" kpktgend_0 rem_device_all
 	pktgen_in "$A" kpktgend_0 "add_device pg0"
 	pktgen_in "$A" pg0 "xmit_mode netif_receive"
@@ -304,7 +305,7 @@ deferred_overflow()
 	pktgen_in "$A" pg0 "dst_mac 02:00:00:00:00:09"
 	in_ns "$A" bash -c 'echo start > /proc/net/pktgen/pgctrl'
 	check_eq "frames flooded out of ifb0" \
-		$(($(stat_get "$A" ifb0 tx_packets) - orig)) "$n"
+		$(($(stat_get "$A" ifb0 rx_packets) - orig)) "$n"
 	copies_accounted "$tx" "$drop" "$rx" "$n"
 	check_eq "copies the full queue dropped" "$dropped" 1000
 	in_ns "$A" bash -c 'echo rem_device_all > /proc/net/pktgen/kpktgend_0'
@@ -850,32 +851,36 @@ slow_destination()
 	cleanup
 }
 
-# failslab fails the first 5 non-sleeping allocations of the pinging
-# task: those of the transmit copies (the stack's own are sleeping, or
-# in softirq, or done by the ping before)
+# failslab fails the first 5 non-sleeping sk_buff allocations of a
+# running ping: those of its transmit copies (the ping allocates its own
+# sleeping; the replies and their copies are made in softirq)
 alloc_failures()
 {
-	local fs=/sys/kernel/debug/failslab tx drop rx dropped left n=5
+	local fs=/sys/kernel/debug/failslab tx drop rx dropped left pid n=5
+	local slab=/sys/kernel/slab/skbuff_head_cache/failslab
 
 	RET=0
-	if [ ! -d "$fs" ]; then
-		log_test_skip "allocation failures: copies counted dropped" \
+	if [ ! -d "$fs" ] || [ ! -e "$slab" ]; then
+		log_test_skip "allocation failures: copies counted dropped, originals sent" \
 			"the kernel has no failslab"
 		return
 	fi
 	setup
 	check_write "$A" s0 d0 ""
 	ping_s0 1
-	tx=$(stat_get "$A" d0 tx_packets) drop=$(stat_get "$A" d0 tx_dropped)
-	rx=$(stat_get "$C" d1 rx_packets)
 	echo 0 > "$fs/space"; echo 1 > "$fs/interval"; echo 0 > "$fs/verbose"
 	echo Y > "$fs/task-filter"; echo Y > "$fs/ignore-gfp-wait"
-	echo N > "$fs/cache-filter"; echo "$n" > "$fs/times"
+	echo Y > "$fs/cache-filter"; echo 1 > "$slab"; echo "$n" > "$fs/times"
 	echo 100 > "$fs/probability"
-	in_ns "$A" bash -c 'echo 1 > /proc/self/make-it-fail && exec ping -q \
-		-c "$1" -i 0.01 -W 2 10.0.0.2 > /dev/null' _ "$NPINGS" ||
-		check_eq "pings through the source" failed ok
-	echo 0 > "$fs/probability"
+	tx=$(stat_get "$A" d0 tx_packets) drop=$(stat_get "$A" d0 tx_dropped)
+	rx=$(stat_get "$C" d1 rx_packets)
+	# ip netns exec execs ping: $! is the ping
+	ip netns exec "$A" ping -q -c "$NPINGS" -i 0.2 -W 2 10.0.0.2 > /dev/null &
+	pid=$!
+	sleep 0.5
+	echo 1 > "/proc/$pid/make-it-fail"
+	wait "$pid" || check_eq "pings through the source" failed ok
+	echo 0 > "$fs/probability"; echo 0 > "$slab"
 	left=$(cat "$fs/times")
 	copies_accounted "$tx" "$drop" "$rx" $((2 * NPINGS))
 	check_eq "copies dropped" "$dropped" $((n - left))
