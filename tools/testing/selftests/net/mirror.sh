@@ -506,7 +506,7 @@ config_errors()
 		sed 's/.*write error: //')" "Operation not permitted"
 	check_eq "mirror_to after the errors" "$(mirror_read "$A" s0)" "d0"
 	check_eq "in a netns that a user namespace owns" "$(unshare -Urnm \
-		bash -c 'mount -t sysfs sysfs /sys &&
+		bash -c 'mount -t sysfs none /sys &&
 			ip link add a0 type dummy && ip link add b0 type dummy &&
 			printf b0 > /sys/class/net/a0/mirror_to &&
 			cat /sys/class/net/a0/mirror_to' 2>&1)" "b0"
