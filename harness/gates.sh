@@ -259,7 +259,7 @@ if want build; then
 	for mode in y m n; do
 		# make check built and reported these; their VMs use them
 		[[ " ${BUILT:-} " == *" $mode "* ]] && continue
-		# =n is not booted: it builds from the =y objects
+		# =n builds from the =y objects; make check then boots it
 		if [ $mode = n ]; then
 			build=(build_from_y gate-n HEAD n)
 		else
