@@ -11,7 +11,14 @@
 # - two devices mirroring each other, each with a pfifo root qdisc,
 #   transmitting from both CPUs at once (so that each qdisc's busylock is
 #   contended and held across the driver's transmit): no lockdep report,
-#   no hang, for LLTX devices (veth) and for virtio-net.
+#   no hang, for LLTX devices (veth) and for virtio-net;
+# - a TCP stream each way through a mirrored device, its copies captured
+#   at the far end of the destination and compared with the bytes sent
+#   (tcpstream.py): a virtio-net source (segments sent, GRO packets
+#   received) into a veth; a veth source (GSO packets with partial
+#   checksums both ways) into a virtio-net NIC without those offloads,
+#   which must segment and checksum every copy, and into a vxlan;
+# - a destination deleted while copies wait in the per-CPU queue.
 
 cd "$(dirname "$0")" && source ./lib.sh
 
@@ -25,6 +32,8 @@ N=10
 FRAMES=5000
 B=mirror-b
 C=mirror-c
+# Bytes of each TCP stream: tens of GSO packets each way
+BYTES=500000
 
 nic_by_mac()
 {
@@ -59,11 +68,22 @@ setup()
 	ip link set "$nic" netns $C
 	ip -n $C link set "$nic" name vd1 up
 
-	for nic in x y; do
+	for nic in x y u; do
 		ip link add ${nic}0 type veth peer name ${nic}1 netns $C
 		ip link set ${nic}0 up
 		ip -n $C link set ${nic}1 up
 	done
+	ip addr add 10.2.2.1/24 dev y0
+	ip -n $C addr add 10.2.2.2/24 dev y1
+	static_neigh "" y0 10.2.2.1 $C y1 10.2.2.2
+	# A vxlan whose underlay is u0, decapsulated at vx1
+	ip addr add 10.2.3.1/24 dev u0
+	ip -n $C addr add 10.2.3.2/24 dev u1
+	static_neigh "" u0 10.2.3.1 $C u1 10.2.3.2
+	ip link add vx0 up type vxlan id 42 local 10.2.3.1 remote 10.2.3.2 \
+		dstport 4789
+	ip -n $C link add vx1 up type vxlan id 42 local 10.2.3.2 \
+		remote 10.2.3.1 dstport 4789
 }
 
 # A virtio-net source without GRO: its received frames reach the
@@ -156,10 +176,126 @@ busylock_case()
 		"$([ -z "$why" ]; echo $?)" "$why"
 }
 
+# tcp_case NAME SOURCE DEST SERVER_NS SERVER_ADDR PORT CAPTURE [segments]:
+# a TCP stream each way between here and SERVER_ADDR in SERVER_NS,
+# through SOURCE mirrored to DEST. The copies captured on CAPTURE in $C
+# must carry every byte of both streams. "segments": DEST has no GSO and
+# no checksum offload, so it sends more frames than SOURCE carried GSO
+# packets, each with right checksums.
+tcp_case()
+{
+	local name=$1 src=$2 dst=$3 ns=$4 addr=$5 port=$6 cap=$7 seg=${8:-}
+	local why="" pcap=/tmp/tcp-$port.pcap log=/tmp/tcp-$port.log
+	local tcpdump_pid server_pid out copies frames
+
+	echo "$dst" > "/sys/class/net/$src/mirror_to" || why+=" write $dst to $src"
+	ip netns exec $C tcpdump -i "$cap" -n -s 0 -B 16384 --immediate-mode \
+		-w "$pcap" "tcp port $port" 2> "$log" &
+	tcpdump_pid=$!
+	slowwait_tcpdump "$log" || why+=" tcpdump did not start"
+	frames=$(($(stat_of "$src" tx_packets) + $(stat_of "$src" rx_packets)))
+	copies=$(stat_of "$dst" tx_packets)
+	ip netns exec "$ns" ./tcpstream.py server "$addr" "$port" $BYTES &
+	server_pid=$!
+	./tcpstream.py client "$addr" "$port" $BYTES || why+=" the stream failed"
+	wait $server_pid || why+=" the server received other bytes"
+	echo "-$dst" > "/sys/class/net/$src/mirror_to"
+	sleep 1		# copies on their way
+	frames=$(($(stat_of "$src" tx_packets) + $(stat_of "$src" rx_packets) -
+		  frames))
+	copies=$(($(stat_of "$dst" tx_packets) - copies))
+	kill -INT $tcpdump_pid
+	wait $tcpdump_pid
+	grep -q '^0 packets dropped by kernel' "$log" ||
+		why+=" tcpdump: $(grep 'dropped by kernel' "$log")"
+	[ -z "$seg" ] || [ $copies -gt $frames ] ||
+		why+=" $dst sent $copies copies of $frames frames: no GSO packet"
+	out=$(./tcpstream.py compare "$pcap" "$port" $BYTES \
+		${seg:+--csum}) ||
+		why+=" $(echo $out)"
+	echo "$src: $frames frames; $dst: $copies copies sent; $(echo $out)"
+	lockdep_on || why+=" lockdep reported"
+	rm -f "$pcap" "$log"
+	result "TCP $name: the copies carry both streams" \
+		"$([ -z "$why" ]; echo $?)" "$why"
+}
+
+tcp_cases()
+{
+	# The capture sees the frames vd0 sent, not what GRO makes of them
+	ip netns exec $C ethtool -K vd1 gro off
+	tcp_case "over virtio-net into a veth" vs0 x0 $B 10.2.1.2 5001 x1
+	tcp_case "over a veth (GSO) into virtio-net (no GSO, no checksum offload)" \
+		y0 vd0 $C 10.2.2.2 5002 vd1 segments
+	tcp_case "over a veth (GSO) into a vxlan" y0 vx0 $C 10.2.2.2 5003 vx1
+}
+
+# A destination deleted from one CPU while the other holds copies for it
+# in its per-CPU queue: pktgen receives a burst on CPU 0 with BH off, a
+# bridge floods each frame out of ifbq (not LLTX: its copies wait for
+# BH), which is mirrored to q0. The deletion of q0 from CPU 1 waits for
+# the burst (an RCU reader) and for the queue to drain (each copy pins
+# q0), then returns; KASAN and the refcount tracker watch the copies.
+deleted_while_queued()
+{
+	local why="" n=10000 pg=/proc/net/pktgen seen t0 del_s pgctrl_pid d
+
+	ip link add q0 type veth peer name q1 netns $C
+	ip link add ifbq type ifb
+	ip link add pg0 type dummy
+	ip link add br0 type bridge
+	for d in q0 ifbq pg0 br0; do
+		[ $d = br0 ] || [ $d = q0 ] || ip link set $d master br0
+		ip link set $d up
+	done
+	ip -n $C link set q1 up
+	echo q0 > /sys/class/net/ifbq/mirror_to || why+=" write q0 to ifbq"
+
+	modprobe pktgen 2> /dev/null
+	pktgen_set kpktgend_0 rem_device_all
+	pktgen_set kpktgend_0 "add_device pg0" &&
+	pktgen_set pg0 "xmit_mode netif_receive" &&
+	pktgen_set pg0 "count $n" &&
+	pktgen_set pg0 "burst $n" &&
+	pktgen_set pg0 "dst 10.2.9.2" &&
+	pktgen_set pg0 "dst_mac 02:00:00:00:00:09" || why+=" pktgen setup"
+	(echo start > $pg/pgctrl) &
+	pgctrl_pid=$!
+	# ifb counts what it is given to send in its rx counters
+	for ((d = 0; d < 100; d++)); do
+		seen=$(stat_of ifbq rx_packets)
+		[ "$seen" -gt 0 ] && break
+		sleep 0.05
+	done
+	t0=$(date +%s%N)
+	taskset -c 1 ip link del q0 || why+=" ip link del q0 failed"
+	del_s=$((($(date +%s%N) - t0) / 1000000))
+	wait $pgctrl_pid
+	[ "$seen" -gt 0 ] && [ "$seen" -lt $n ] ||
+		why+=" the burst had flooded $seen of $n frames at the deletion"
+	d=$(sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' $pg/pg0)
+	[ "$d" = $n ] || why+=" pktgen received $d frames, want $n"
+	[ "$(stat_of ifbq rx_packets)" = $n ] ||
+		why+=" ifbq flooded $(stat_of ifbq rx_packets) frames, want $n"
+	[ -z "$(cat /sys/class/net/ifbq/mirror_to)" ] ||
+		why+=" ifbq still mirrors to $(cat /sys/class/net/ifbq/mirror_to)"
+	[ $del_s -lt 30000 ] || why+=" ip link del q0 took $del_s ms"
+	lockdep_on || why+=" lockdep reported"
+	echo "deletion began after $seen of $n frames, returned in $del_s ms"
+	pktgen_set kpktgend_0 rem_device_all
+	for d in br0 ifbq pg0; do
+		ip link del $d
+	done
+	result "a destination deleted while copies wait for it in the per-CPU queue" \
+		"$([ -z "$why" ]; echo $?)" "$why"
+}
+
 cleanup()
 {
+	ip link del vx0 2> /dev/null
 	ip link del x0 2> /dev/null
 	ip link del y0 2> /dev/null
+	ip link del u0 2> /dev/null
 	ip netns del $B 2> /dev/null
 	ip netns del $C 2> /dev/null
 }
@@ -168,6 +304,8 @@ trap cleanup EXIT
 setup || { result "datapath: setup (virtio-net NICs, veth pairs)" 1; exit 1; }
 
 rx_network_header
+tcp_cases
+deleted_while_queued
 busylock_case "two veth (LLTX)" x0 y0
 busylock_case "two virtio-net (not LLTX)" vs0 vd0
 [ $failures = 0 ]
