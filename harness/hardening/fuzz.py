@@ -310,26 +310,66 @@ def u32(v):
 
 
 def valid_request(rnd, indexes):
-    """One well-formed request, with options in range."""
+    """One well-formed request, with options in range, and what it asks:
+    (kind, ifindex, {option: value})."""
     kind = rnd.choice([MIRROR_ADD, MIRROR_CHANGE, MIRROR_DEL])
-    entry = nla(ENTRY_IFINDEX, u32(rnd.choice(indexes)))
+    index = rnd.choice(indexes)
+    entry = nla(ENTRY_IFINDEX, u32(index))
+    opts = {}
     if kind != MIRROR_DEL:
         for attr, values in ((ENTRY_DIRECTION, [1, 2, 3]),
                              (ENTRY_SNAPLEN, [0, 64, 128, 65535]),
                              (ENTRY_SAMPLE, [1, 2, (1 << 31) - 1])):
             if rnd.randrange(2):
-                entry += nla(attr, u32(rnd.choice(values)))
-    return nla(NLA_F_NESTED | kind, entry)
+                opts[attr] = rnd.choice(values)
+                entry += nla(attr, u32(opts[attr]))
+    return nla(NLA_F_NESTED | kind, entry), (kind, index, opts)
+
+
+def expect_nl(src, requests, table):
+    """The errno the rst gives well-formed requests to src whose entries
+    are table, (ifindex, direction, snaplen, sample) each; and the table
+    after them: they apply in order, all or nothing."""
+    new = [list(entry) for entry in table]
+    own, types = ifindex(src), {}
+    for dev in os.listdir('/sys/class/net'):
+        if os.path.isdir('/sys/class/net/' + dev):	# not bonding_masters
+            types[ifindex(dev)] = read_type(dev)
+    for kind, index, opts in requests:
+        if index not in types:
+            return errno.ENODEV, table
+        found = [e for e in new if e[0] == index]
+        if kind == MIRROR_ADD:
+            if index == own:
+                return errno.EINVAL, table
+            if types[index] != types[own]:
+                return errno.EOPNOTSUPP, table
+            if found:
+                return errno.EEXIST, table
+            if len(new) >= MAX_DEST:
+                return errno.ENOSPC, table
+            found = [[index, 3, 0, 1]]
+            new += found
+        elif not found:
+            return errno.ENOENT, table
+        elif kind == MIRROR_DEL:
+            new.remove(found[0])
+            continue
+        for attr, value in opts.items():
+            found[0][attr - ENTRY_IFINDEX] = value
+    return 0, [tuple(entry) for entry in new]
 
 
 def random_request(rnd, indexes):
-    """An IFLA_MIRROR payload, valid or not, sometimes malformed."""
+    """An IFLA_MIRROR payload, valid or not, sometimes malformed; and
+    the requests it makes when well-formed, else None."""
     values = [0, 1, 2, 3, 4, 63, 64, 65535, 65536, (1 << 31) - 1, 1 << 31,
               (1 << 32) - 1] + indexes
     if rnd.randrange(2):
         # well-formed requests, so that the fuzz gets past the policy
-        return b''.join(valid_request(rnd, indexes)
-                        for _ in range(rnd.randrange(1, 4)))
+        reqs = [valid_request(rnd, indexes)
+                for _ in range(rnd.randrange(1, 4))]
+        return b''.join(r for r, _ in reqs), [asked for _, asked in reqs]
     out = b''
     for _ in range(rnd.randrange(1, 5)):
         entry = b''
@@ -355,30 +395,40 @@ def random_request(rnd, indexes):
             # a length that runs past the message, or under a header
             req = struct.pack('H', rnd.choice([2, len(req) + 4, 0xffff])) + req[2:]
         out += req
-    return out
+    return out, None
 
 
 def fuzz_netlink(rounds):
-    """Why requests were answered wrongly, or ''; and how many succeeded."""
+    """Why requests were answered wrongly, or ''; how many succeeded, and
+    how many were well-formed (each checked against expect_nl())."""
     rnd = random.Random(2)
     rtnl = Rtnl()
     indexes = [ifindex(d) for d in SOURCES + DESTS] + [1, 999999]
-    bad, ok = [], 0
+    bad, ok, modelled = [], 0, 0
     for _ in range(rounds):
         src = rnd.choice(SOURCES)
         before = rtnl.table(src)
-        req = random_request(rnd, indexes)
+        req, asked = random_request(rnd, indexes)
         e = rtnl.set(src, req)
+        after = rtnl.table(src)
         if e == 0:
             ok += 1
-        elif e not in DOCUMENTED_NL:
+        if asked is not None:
+            modelled += 1
+            want, table = expect_nl(src, asked, before)
+            if (e, after) != (want, table):
+                bad.append('%s (want %s) for %s: %s, want %s' %
+                           (errno.errorcode.get(e, e),
+                            errno.errorcode.get(want, want), asked, after,
+                            table))
+        elif e and e not in DOCUMENTED_NL:
             bad.append('%s for %s' % (errno.errorcode.get(e, e), req.hex()))
-        elif rtnl.table(src) != before:
+        elif e and after != before:
             bad.append('%s changed %s: %s' % (errno.errorcode.get(e, e), src,
                                               req.hex()))
         if rnd.randrange(20) == 0:
             clear()
-    return '; '.join(bad[:4]), ok
+    return '; '.join(bad[:4]), ok, modelled
 
 
 def main():
@@ -399,13 +449,16 @@ def main():
 
         clear()
         rounds = int(os.environ.get('FUZZ_ROUNDS', '3000'))
-        why, ok = fuzz_netlink(rounds)
-        print('fuzz: %d of %d IFLA_MIRROR requests succeeded' % (ok, rounds))
+        why, ok, modelled = fuzz_netlink(rounds)
+        print('fuzz: %d of %d IFLA_MIRROR requests succeeded; %d '
+              'well-formed ones checked against the model' %
+              (ok, rounds, modelled))
         why = why or consistent()
         if not why and not ok:
             why = 'no request succeeded: the fuzz stopped at the policy'
-        result('fuzz: random and malformed IFLA_MIRROR requests: documented '
-               'errnos, a failed one changes nothing', why)
+        result('fuzz: random and malformed IFLA_MIRROR requests: each '
+               'well-formed one its errno and table, a malformed one a '
+               'documented errno and no change', why)
 
         clear()
         pids = []
