@@ -56,10 +56,11 @@ in_ns()
 # DEV's mirror_to; prints nothing on success, else the error's strerror
 mirror_write()
 {
-	local ns=$1 dev=$2 fmt=$3
+	local ns=$1 dev=$2 fmt=$3 err
 
-	in_ns "$ns" bash -c 'printf -- "$2" > "/sys/class/net/$1/mirror_to"' \
-		_ "$dev" "$fmt" 2>&1 | sed 's/.*write error: //'
+	err=$(in_ns "$ns" bash -c \
+		'printf -- "$2" > "/sys/class/net/$1/mirror_to"' _ "$dev" "$fmt" 2>&1)
+	echo "${err##*write error: }"
 }
 
 mirror_read()
@@ -118,21 +119,32 @@ mac_of()
 }
 
 # link_pair NS1 DEV1 IP1 NS2 DEV2 IP2: a veth pair with addresses and
-# static neighbours, both ends up
+# static neighbours, both ends up. MACs are set, not read back, and each
+# netns is configured by one ip: a process costs a fifth of a second on
+# a debug kernel under QEMU, and every case sets up two pairs.
 link_pair()
 {
 	local ns1=$1 dev1=$2 ip1=$3 ns2=$4 dev2=$5 ip2=$6
+	local mac1 mac2
 
-	ip -n "$ns1" link add "$dev1" type veth peer name "$dev2" netns "$ns2"
-	ip -n "$ns1" link set "$dev1" up
-	ip -n "$ns2" link set "$dev2" up
-	[ -n "$ip1" ] || return 0
-	ip -n "$ns1" addr add "$ip1/24" dev "$dev1"
-	ip -n "$ns2" addr add "$ip2/24" dev "$dev2"
-	ip -n "$ns1" neigh replace "$ip2" lladdr "$(mac_of "$ns2" "$dev2")" \
-		dev "$dev1" nud permanent
-	ip -n "$ns2" neigh replace "$ip1" lladdr "$(mac_of "$ns1" "$dev1")" \
-		dev "$dev2" nud permanent
+	pairs=$((pairs + 1))
+	mac1=$(printf '02:00:00:00:%02x:01' $pairs)
+	mac2=${mac1%1}2
+	ip -n "$ns1" link add "$dev1" address "$mac1" up type veth \
+		peer name "$dev2" address "$mac2" netns "$ns2"
+	if [ -z "$ip1" ]; then
+		ip -n "$ns2" link set "$dev2" up
+		return
+	fi
+	ip -n "$ns1" -batch - <<-EOF
+		addr add $ip1/24 dev $dev1
+		neigh replace $ip2 lladdr $mac2 dev $dev1 nud permanent
+	EOF
+	ip -n "$ns2" -batch - <<-EOF
+		link set $dev2 up
+		addr add $ip2/24 dev $dev2
+		neigh replace $ip1 lladdr $mac1 dev $dev2 nud permanent
+	EOF
 }
 
 setup()
@@ -140,13 +152,18 @@ setup()
 	# Namespaces are no optional feature: failing to make them fails
 	setup_ns A B C || exit $ksft_fail
 	netns_quiet "$A" "$B" "$C"
+	pairs=0
 	link_pair "$A" s0 10.0.0.1 "$B" s1 10.0.0.2
 	link_pair "$A" d0 "" "$C" d1 ""
 }
 
+# lib.sh's cleanup_ns kills what runs in each netns and polls for it to
+# go: seconds a case on a debug kernel. ip netns del removes the name
+# before it returns, and a capture left running ends by its timeout.
 cleanup()
 {
-	cleanup_all_ns
+	[ ${#NS_LIST[@]} -eq 0 ] ||
+		printf 'netns del %s\n' "${NS_LIST[@]}" | ip -force -batch - 2> /dev/null
 	NS_LIST=()
 	unset A B C
 }
