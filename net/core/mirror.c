@@ -84,6 +84,30 @@ static bool mirror_egress_hooked(const struct net_device *dev)
 }
 
 /*
+ * The queue of a multi-queue destination that its own traffic would
+ * take (XPS, else a hash of the flow), picked as AF_PACKET picks one for
+ * its qdisc bypass: copies sent from several CPUs spread over the queues
+ * rather than all contend for the first one's lock. dev_queue_xmit()
+ * picks the same way for the copies it sends.
+ */
+static u16 mirror_pick_tx(struct net_device *to, struct sk_buff *copy)
+{
+	const struct net_device_ops *ops = to->netdev_ops;
+	u16 q;
+
+	if (to->real_num_tx_queues == 1)
+		return 0;
+#ifdef CONFIG_XPS
+	copy->sender_cpu = raw_smp_processor_id() + 1;
+#endif
+	if (ops->ndo_select_queue)
+		q = ops->ndo_select_queue(to, copy, NULL);
+	else
+		q = netdev_pick_tx(to, copy, NULL);
+	return netdev_cap_txqueue(to, q);
+}
+
+/*
  * A copy meets the destination's egress hooks and qdisc as any frame it
  * sends. Only where there are none does the queueing layer do nothing
  * for it: then its driver gets the copy directly, as with AF_PACKET's
@@ -96,15 +120,21 @@ static bool mirror_egress_hooked(const struct net_device *dev)
 static void mirror_xmit(struct sk_buff *copy)
 {
 	struct net_device *to = copy->dev;
-	struct netdev_queue *txq = netdev_get_tx_queue(to, 0);
-	bool queued = !qdisc_txq_has_no_queue(txq);
+	/* A root qdisc, or noqueue, is every queue's */
+	bool queued = !qdisc_txq_has_no_queue(netdev_get_tx_queue(to, 0));
+	bool direct = !queued && !skb_is_gso(copy) && !mirror_egress_hooked(to);
+	u16 q = 0;
 
-	if (!queued && !skb_is_gso(copy) && !mirror_egress_hooked(to) &&
-	    READ_ONCE(txq->xmit_lock_owner) != smp_processor_id()) {
+	if (direct) {
+		q = mirror_pick_tx(to, copy);
+		direct = READ_ONCE(netdev_get_tx_queue(to, q)->xmit_lock_owner) !=
+			 smp_processor_id();
+	}
+	if (direct) {
 		if (dev_nit_active(to))
 			dev_queue_xmit_nit(copy, to);
 		/* It counts the drops it makes, but leaves a busy skb */
-		if (__dev_direct_xmit(copy, 0) == NETDEV_TX_BUSY) {
+		if (__dev_direct_xmit(copy, q) == NETDEV_TX_BUSY) {
 			dev_core_stats_tx_dropped_inc(to);
 			kfree_skb(copy);
 		}
@@ -208,6 +238,7 @@ static void mirror_one(struct sk_buff *skb, struct net_device *to,
 	skb_dst_drop(copy);
 	nf_reset_ct(copy);
 	skb_clear_tstamp(copy);
+	/* Not the source's queue, nor its receive queue: the destination's */
 	skb_set_queue_mapping(copy, 0);
 
 	if (defer)

@@ -23,6 +23,7 @@ ALL_TESTS="
 	remove_stops_copies
 	several_destinations
 	several_sources
+	multiqueue_destination
 	config_errors
 	write_after_del
 	both_directions
@@ -455,6 +456,40 @@ several_sources()
 	wait_count "copies on d0" $((d + 4 * NPINGS)) stat_get "$A" d0 tx_packets
 
 	log_test "several sources share one destination"
+	cleanup
+}
+
+# Copies to a multi-queue destination take the queues its own traffic
+# would (by flow here, without XPS), not all its first one: 64 UDP flows
+# leave s0, and the tracepoint shows e0's queue of each copy
+multiqueue_destination()
+{
+	local ev=/sys/kernel/tracing/events/net/net_dev_start_xmit queues
+
+	RET=0
+	if [ ! -d $ev ]; then
+		log_test_skip "copies spread over a multi-queue destination's queues" \
+			"no tracefs at /sys/kernel/tracing"
+		return
+	fi
+	setup
+	ip -n "$A" link add e0 numtxqueues 4 numrxqueues 4 up type veth \
+		peer name e1 numtxqueues 4 numrxqueues 4 netns "$C"
+	ip -n "$C" link set e1 up
+	check_write "$A" s0 e0 ""
+	echo 'name == "e0"' > $ev/filter
+	echo > /sys/kernel/tracing/trace
+	echo 1 > $ev/enable
+	in_ns "$A" bash -c \
+		'for p in {1000..1063}; do echo > /dev/udp/10.0.0.2/$p; done'
+	echo 0 > $ev/enable
+	echo 0 > $ev/filter
+	queues=$(grep -o 'dev=e0 queue_mapping=[0-9]*' /sys/kernel/tracing/trace |
+		sort -u | wc -l)
+	echo > /sys/kernel/tracing/trace
+	check_eq "queues of e0 the copies of 64 flows took" "$queues" 4
+
+	log_test "copies spread over a multi-queue destination's queues"
 	cleanup
 }
 
