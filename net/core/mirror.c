@@ -84,27 +84,30 @@ static bool mirror_egress_hooked(const struct net_device *dev)
 }
 
 /*
- * The queue of a multi-queue destination that its own traffic would
- * take (XPS, else a hash of the flow), picked as AF_PACKET picks one for
- * its qdisc bypass: copies sent from several CPUs spread over the queues
- * rather than all contend for the first one's lock. dev_queue_xmit()
- * picks the same way for the copies it sends.
+ * The queue dev_queue_xmit() would pick for a frame of the destination's
+ * own that has no socket: the driver's choice, else XPS, else a hash of
+ * the flow. Copies sent from several CPUs then spread over a multi-queue
+ * destination's queues rather than all contend for the first one's lock.
  */
 static u16 mirror_pick_tx(struct net_device *to, struct sk_buff *copy)
 {
 	const struct net_device_ops *ops = to->netdev_ops;
-	u16 q;
+	u16 q = 0;
 
-	if (to->real_num_tx_queues == 1)
-		return 0;
 #ifdef CONFIG_XPS
+	/* It shares the field with the NAPI id of a received frame */
 	copy->sender_cpu = raw_smp_processor_id() + 1;
 #endif
-	if (ops->ndo_select_queue)
-		q = ops->ndo_select_queue(to, copy, NULL);
-	else
-		q = netdev_pick_tx(to, copy, NULL);
-	return netdev_cap_txqueue(to, q);
+	if (to->real_num_tx_queues != 1) {
+		if (ops->ndo_select_queue)
+			q = ops->ndo_select_queue(to, copy, NULL);
+		else
+			q = netdev_pick_tx(to, copy, NULL);
+		q = netdev_cap_txqueue(to, q);
+	}
+	/* Before the packet taps see it, as in xmit_one() */
+	skb_set_queue_mapping(copy, q);
+	return q;
 }
 
 /*
@@ -126,9 +129,11 @@ static void mirror_xmit(struct sk_buff *copy)
 	u16 q = 0;
 
 	if (direct) {
+		struct netdev_queue *txq;
+
 		q = mirror_pick_tx(to, copy);
-		direct = READ_ONCE(netdev_get_tx_queue(to, q)->xmit_lock_owner) !=
-			 smp_processor_id();
+		txq = netdev_get_tx_queue(to, q);
+		direct = READ_ONCE(txq->xmit_lock_owner) != smp_processor_id();
 	}
 	if (direct) {
 		if (dev_nit_active(to))

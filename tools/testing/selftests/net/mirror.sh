@@ -160,9 +160,11 @@ setup()
 
 # lib.sh's cleanup_ns kills what runs in each netns and polls for it to
 # go: seconds a case on a debug kernel. ip netns del removes the name
-# before it returns, and a capture left running ends by its timeout.
+# before it returns; what a failed case left running in the background
+# is killed first, or a later case's bare wait would wait for it.
 cleanup()
 {
+	kill $(jobs -p) 2> /dev/null
 	[ ${#NS_LIST[@]} -eq 0 ] ||
 		printf 'netns del %s\n' "${NS_LIST[@]}" | ip -force -batch - 2> /dev/null
 	NS_LIST=()
@@ -461,10 +463,11 @@ several_sources()
 
 # Copies to a multi-queue destination take the queues its own traffic
 # would (by flow here, without XPS), not all its first one: 64 UDP flows
-# leave s0, and the tracepoint shows e0's queue of each copy
+# leave s0. e0 has no qdisc, so each copy goes to its driver, which hands
+# it to e1 with the queue it was sent on (tracepoint netif_rx_entry).
 multiqueue_destination()
 {
-	local ev=/sys/kernel/tracing/events/net/net_dev_start_xmit queues
+	local ev=/sys/kernel/tracing/events/net/netif_rx_entry queues
 
 	RET=0
 	if [ ! -d $ev ]; then
@@ -477,15 +480,15 @@ multiqueue_destination()
 		peer name e1 numtxqueues 4 numrxqueues 4 netns "$C"
 	ip -n "$C" link set e1 up
 	check_write "$A" s0 e0 ""
-	echo 'name == "e0"' > $ev/filter
+	echo 'name == "e1"' > $ev/filter
 	echo > /sys/kernel/tracing/trace
 	echo 1 > $ev/enable
 	in_ns "$A" bash -c \
 		'for p in {1000..1063}; do echo > /dev/udp/10.0.0.2/$p; done'
 	echo 0 > $ev/enable
 	echo 0 > $ev/filter
-	queues=$(grep -o 'dev=e0 queue_mapping=[0-9]*' /sys/kernel/tracing/trace |
-		sort -u | wc -l)
+	queues=$(grep -o 'dev=e1 .*queue_mapping=[0-9]*' /sys/kernel/tracing/trace |
+		sed 's/.*queue_mapping=//' | sort -u | wc -l)
 	echo > /sys/kernel/tracing/trace
 	check_eq "queues of e0 the copies of 64 flows took" "$queues" 4
 
