@@ -238,7 +238,7 @@ tcp_cases()
 # q0), then returns; KASAN and the refcount tracker watch the copies.
 deleted_while_queued()
 {
-	local why="" n=10000 pg=/proc/net/pktgen seen t0 del_s pgctrl_pid d
+	local why="" n=10000 pg=/proc/net/pktgen seen=0 t0 del_s pgctrl_pid d
 
 	ip link add q0 type veth peer name q1 netns $C
 	ip link add ifbq type ifb
@@ -261,14 +261,15 @@ deleted_while_queued()
 	pktgen_set pg0 "dst_mac 02:00:00:00:00:09" || why+=" pktgen setup"
 	(echo start > $pg/pgctrl) &
 	pgctrl_pid=$!
-	# ifb counts what it is given to send in its rx counters
+	# ifb counts what it is given to send in its rx counters: once it
+	# flooded some, note how many right before the deletion, from CPU 1
 	for ((d = 0; d < 100; d++)); do
-		seen=$(stat_of ifbq rx_packets)
-		[ "$seen" -gt 0 ] && break
+		[ "$(stat_of ifbq rx_packets)" -gt 0 ] && break
 		sleep 0.05
 	done
 	t0=$(date +%s%N)
-	taskset -c 1 ip link del q0 || why+=" ip link del q0 failed"
+	seen=$(taskset -c 1 sh -c 'cat /sys/class/net/ifbq/statistics/rx_packets
+		exec ip link del q0') || why+=" ip link del q0 failed"
 	del_s=$((($(date +%s%N) - t0) / 1000000))
 	wait $pgctrl_pid
 	[ "$seen" -gt 0 ] && [ "$seen" -lt $n ] ||

@@ -98,8 +98,8 @@ def frames(path):
 
 
 def compare(path, port, size, check_csum):
-    # by direction (1: to the server): {relative seq: payload}, and ISN
-    segs = {0: {}, 1: {}}
+    # by direction (1: to the server): [(seq, payload)], and the ISN
+    segs = {0: [], 1: []}
     isn = {}
     bad_csum = truncated = count = 0
     for frame, wirelen in frames(path):
@@ -131,7 +131,7 @@ def compare(path, port, size, check_csum):
             continue
         data = tcp[(tcp[12] >> 4) * 4:]
         if data:
-            segs[to_server].setdefault(seq, data)
+            segs[to_server].append((seq, data))
 
     ok = True
     print('compare: %d frames of the connection, %d truncated' %
@@ -143,18 +143,22 @@ def compare(path, port, size, check_csum):
             continue
         want = payload(port, to_server, size)
         covered = bytearray(size)
-        wrong = 0
-        for seq, data in segs[to_server].items():
+        wrong = again = 0
+        for seq, data in segs[to_server]:
             rel = (seq - isn[to_server] - 1) & 0xffffffff
             end = min(rel + len(data), size)
             if rel >= size or data[:end - rel] != want[rel:end]:
                 wrong += 1
                 continue
+            # A segment whose bytes all came before: a retransmission
+            # of the stream, or a copy sent twice
+            again += all(covered[rel:end])
             covered[rel:end] = b'\1' * (end - rel)
         missing = size - sum(covered)
-        print('compare: %s: %d segments, %d bytes of %d missing, '
-              '%d segments with other bytes' %
-              (name, len(segs[to_server]), missing, size, wrong))
+        print('compare: %s: %d segments (%d carrying only bytes seen '
+              'before), %d bytes of %d missing, %d segments with other '
+              'bytes' % (name, len(segs[to_server]), again, missing, size,
+                         wrong))
         ok = ok and missing == 0 and wrong == 0
     if check_csum:
         print('compare: %d frames with a wrong checksum' % bad_csum)
