@@ -1,21 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# bench-guest.sh KERNEL: inside the VM, measure pktgen's rate on dummy0
-# for every configuration this kernel can show, both paths, and print
-# one line per figure: "RESULT KERNEL CONFIG PATH PPS".
+# bench-guest.sh KERNEL ROUND|queues COUNT [FLOOR_KO]: inside the VM, measure pktgen's
+# rate on dummy0 for every configuration this kernel can show, both
+# paths, and print per configuration and path "RESULT KERNEL CONFIG PATH
+# PPS" and, where copies are made, "COPIES KERNEL CONFIG PATH GOT WANT":
+# the copies the destinations sent against those due (a row whose copies
+# did not all arrive is invalid, not fast).
 #
 # Paths: tx is pktgen's queue_xmit (dev_queue_xmit on dummy0), rx its
-# netif_receive (netif_receive_skb on dummy0). 64-byte frames.
+# netif_receive (netif_receive_skb on dummy0). 64-byte frames unless a
+# row says otherwise. The rows run in an order rotated by ROUND, so that
+# none is always measured first or after another's devices came and went.
+# "queues" instead of a round: only the check of row_queues, which needs
+# two CPUs (the icount VM has one).
 set -eu
 
 kernel=$1
-count=${BENCH_COUNT:-50000}
+round=${2:-1}
+count=$3		# frames per run
+floor_ko=${4:-}
 pgctl=/proc/net/pktgen
 
 pg() { echo "$2" > "$pgctl/$1"; }
 
-# dummyN up, no IPv6, no qdisc of its own
+# dummyN up, no qdisc of its own
 dummies() {
 	local i
 
@@ -38,84 +47,238 @@ run() {
 	sed -n 's/^ *\([0-9]*\)pps.*/\1/p' "$pgctl/dummy0"
 }
 
-# measure CONFIG: rates on dummy0 in both modes. bench.sh runs the VM
-# under icount, where translating code costs the guest no time: no
-# warm-up run is needed.
+# sent DEV...: packets the devices sent, together
+sent() {
+	local d n=0
+
+	for d in "$@"; do
+		n=$((n + $(cat "/sys/class/net/$d/statistics/tx_packets")))
+	done
+	echo $n
+}
+
+# measure CONFIG [TX_PER RX_PER DEST...]: rates on dummy0 in both modes;
+# with destinations, the copies they sent, TX_PER (RX_PER) due per frame
+# sent (received). bench.sh runs the VM under icount, where translating
+# code costs the guest no time: no warm-up run is needed.
 measure() {
-	local config=$1 mode path pps
+	local config=$1 mode path pps per before
 
 	for mode in queue_xmit netif_receive; do
-		path=tx
-		[ $mode = netif_receive ] && path=rx
+		path=tx per=${2:-}
+		[ $mode = netif_receive ] && path=rx per=${3:-}
+		[ -z "$per" ] || before=$(sent "${@:4}")
 		pps=$(run $mode "$count")
 		echo "RESULT $kernel $config $path $pps"
+		[ -z "$per" ] ||
+			echo "COPIES $kernel $config $path $(($(sent "${@:4}") - before)) $((per * count))"
 	done
 }
 
 mirror() { echo "$2" > "/sys/class/net/$1/mirror_to"; }
 
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip link del dummy0 2> /dev/null || true
-dummies 0 1 2 3 4 5
-
-measure none
-SIZE=1510 measure none-1500
-[ "$kernel" = n ] && exit 0
+row_none() {
+	measure none
+	SIZE=1510 measure none-1500
+}
 
 # A mirror elsewhere: the probes run for dummy0's frames but find nothing
-mirror dummy5 dummy4
-measure other
-mirror dummy5 -dummy4
+row_other() {
+	mirror dummy5 dummy4
+	measure other 0 0 dummy4
+	mirror dummy5 -dummy4
+}
 
-mirror dummy0 dummy1
-measure mirror-1dest
-SIZE=1510 measure mirror-1dest-1500
+row_mirror() {
+	mirror dummy0 dummy1
+	measure mirror-1dest 1 1 dummy1
+	SIZE=1510 measure mirror-1dest-1500 1 1 dummy1
+	mirror dummy0 dummy2
+	measure mirror-2dest 2 2 dummy1 dummy2
+	mirror dummy0 dummy3
+	mirror dummy0 dummy4
+	measure mirror-4dest 4 4 dummy1 dummy2 dummy3 dummy4
+	for d in 1 2 3 4; do mirror dummy0 "-dummy$d"; done
+}
 
 # The options (ip link ... mirror, with the iproute2 series): a frame
 # that direction or sampling skips costs no clone, a truncated copy no
 # more than a whole one
-if ip link help 2>&1 | grep -q 'mirror {'; then
-	ip link set dummy0 mirror change dummy1 direction tx
-	measure opt-direction-tx
+row_options() {
+	ip link help 2>&1 | grep -q 'mirror {' || return 0
+	ip link set dummy0 mirror add dummy1 direction tx
+	measure opt-direction-tx 1 0 dummy1
 	ip link set dummy0 mirror change dummy1 direction both sample 1000000
 	measure opt-sample-skip
 	ip link set dummy0 mirror change dummy1 sample 1 snaplen 128
-	SIZE=1510 measure opt-snaplen-1500
-	ip link set dummy0 mirror change dummy1 snaplen 0
-fi
-mirror dummy0 dummy2
-measure mirror-2dest
-mirror dummy0 dummy3
-mirror dummy0 dummy4
-measure mirror-4dest
-for d in 2 3 4; do mirror dummy0 "-dummy$d"; done
-
-# 100 and 4096 devices mirrored to dummy1, dummy0 among them
-for n in 100 4096; do
-	for ((i = 6; i < n + 5; i++)); do
-		echo "link add dummy$i type dummy"
-	done | ip -force -batch - 2> /dev/null || true
-	for ((i = 6; i < n + 5; i++)); do
-		echo dummy1 > "/sys/class/net/dummy$i/mirror_to" 2> /dev/null || true
-	done
-	measure "mirror-$n-sources"
-done
-for ((i = 6; i < 4096 + 5; i++)); do
-	echo "link del dummy$i"
-done | ip -force -batch - 2> /dev/null || true
-mirror dummy0 -dummy1
-
-tc qdisc add dev dummy0 clsact
-tc filter add dev dummy0 egress matchall action mirred egress mirror dev dummy1
-tc filter add dev dummy0 ingress matchall action mirred egress mirror dev dummy1
-measure tc-mirred
-tc qdisc del dev dummy0 clsact
-
-nft -f - <<EOF
-table netdev bench {
-	chain in { type filter hook ingress device dummy0 priority 0; dup to dummy1; }
-	chain out { type filter hook egress device dummy0 priority 0; dup to dummy1; }
+	SIZE=1510 measure opt-snaplen-1500 1 1 dummy1
+	ip link set dummy0 mirror del dummy1
 }
-EOF
-measure nft-dup
-nft delete table netdev bench
+
+# A destination with the qdisc of a physical port, or fq_codel
+row_dest_qdisc() {
+	local q
+
+	mirror dummy0 dummy1
+	for q in pfifo_fast fq_codel; do
+		tc qdisc replace dev dummy1 root $q
+		measure "dest-$q" 1 1 dummy1
+		tc qdisc del dev dummy1 root
+	done
+	mirror dummy0 -dummy1
+}
+
+# A source with a qdisc, as a physical NIC has: its transmit copies wait
+# in the per-CPU queue for BH (the deferred path)
+row_source_qdisc() {
+	tc qdisc replace dev dummy0 root pfifo_fast
+	measure src-pfifo_fast
+	if [ "$kernel" != n ]; then
+		mirror dummy0 dummy1
+		measure src-pfifo_fast-mirror 1 1 dummy1
+		mirror dummy0 -dummy1
+	fi
+	tc qdisc del dev dummy0 root
+}
+
+# N devices mirrored to dummy1, dummy0 among them
+row_sources() {
+	local n d
+
+	for n in 100 4096; do
+		# dummy0 and n - 1 more
+		seq -f 'link add dummy%g type dummy' 6 $((n + 4)) | ip -batch -
+		for d in 0 $(seq 6 $((n + 4))); do
+			echo dummy1 > "/sys/class/net/dummy$d/mirror_to"
+		done
+		measure "mirror-$n-sources" 1 1 dummy1
+		seq -f 'link del dummy%g' 6 $((n + 4)) | ip -batch -
+		mirror dummy0 -dummy1
+	done
+}
+
+row_tc_mirred() {
+	tc qdisc add dev dummy0 clsact
+	tc filter add dev dummy0 egress matchall action mirred egress mirror dev dummy1
+	tc filter add dev dummy0 ingress matchall action mirred egress mirror dev dummy1
+	measure tc-mirred 1 1 dummy1
+	tc qdisc del dev dummy0 clsact
+}
+
+row_nft_dup() {
+	nft -f - <<-EOF
+	table netdev bench {
+		chain in { type filter hook ingress device dummy0 priority 0; dup to dummy1; }
+		chain out { type filter hook egress device dummy0 priority 0; dup to dummy1; }
+	}
+	EOF
+	measure nft-dup 1 1 dummy1
+	nft delete table netdev bench
+}
+
+# The floor: clone, hand to dummy1's driver, free (harness/bench-floor.c)
+row_floor() {
+	[ -n "$floor_ko" ] || return 0
+	insmod "$floor_ko" src=dummy0 dst=dummy1
+	measure floor 1 1 dummy1
+	rmmod bench_floor
+}
+
+# Capturing on the box itself instead: the packet tap's clone and the
+# reader that writes each frame out, both counted by icount. Every frame
+# must be captured, or the row is invalid.
+row_tcpdump() {
+	local pid path mode i n log=/tmp/tcpdump.log
+
+	for mode in queue_xmit netif_receive; do
+		path=tx
+		[ $mode = netif_receive ] && path=rx
+		tcpdump -i dummy0 -n -s 0 -B 65536 -w /dev/null 2> $log &
+		pid=$!
+		for ((i = 0; i < 100; i++)); do
+			grep -q listening $log && break
+			sleep 0.1
+		done
+		echo "RESULT $kernel tcpdump-w $path $(run $mode "$count")"
+		sleep 1
+		kill -INT $pid || true
+		wait $pid || true
+		n=$(sed -n 's/^\([0-9]*\) packets captured/\1/p' $log)
+		echo "COPIES $kernel tcpdump-w $path ${n:--1} $count"
+	done
+}
+
+# Two CPUs sending on dummy0, mirrored into a 2-queue destination whose
+# XPS map gives each CPU a queue of its own, as a multi-queue NIC's driver
+# sets it up: with mq (each queue its qdisc, counted) and without a qdisc
+# (copies straight to the driver: a veth, which hands each to its peer
+# with the queue it was sent on, read from the tracepoint). icount cannot
+# show lock contention: this checks where the copies went, not how fast.
+row_queues() {
+	local ev=/sys/kernel/tracing/events/net/netif_rx_entry t q
+	local per_queue
+
+	ip link add dq numtxqueues 2 numrxqueues 2 type veth peer name dqp \
+		numtxqueues 2 numrxqueues 2
+	ip link set dqp up
+	ip link set dq up
+	echo 1 > /sys/class/net/dq/queues/tx-0/xps_cpus
+	echo 2 > /sys/class/net/dq/queues/tx-1/xps_cpus
+	mirror dummy0 dq
+	for q in mq noqueue; do
+		tc qdisc replace dev dq root $q
+		if [ $q = noqueue ]; then
+			echo 'name == "dqp"' > $ev/filter
+			# per CPU: room for every copy's event
+			echo 8192 > /sys/kernel/tracing/buffer_size_kb
+			echo > /sys/kernel/tracing/trace
+			echo 1 > $ev/enable
+		fi
+		pg pgctrl stop
+		for t in 0 1; do
+			pg "kpktgend_$t" rem_device_all
+			pg "kpktgend_$t" "add_device dummy0@$t"
+			pg "dummy0@$t" "count $((count / 5))"
+			pg "dummy0@$t" "pkt_size 60"
+			pg "dummy0@$t" "xmit_mode queue_xmit"
+			pg "dummy0@$t" "dst_mac $(cat /sys/class/net/dummy0/address)"
+		done
+		pg pgctrl start
+		if [ $q = mq ]; then
+			# each child's "parent MAJOR:QUEUE+1", then its "Sent"
+			per_queue=$(tc -s qdisc show dev dq | awk '
+				/^qdisc/ { q = ""; if (match($0, /parent [0-9a-f]*:[0-9]+/))
+					q = substr($0, RSTART + 7, RLENGTH - 7) }
+				q != "" && /Sent/ { sub(/.*:/, "", q); n[q] = $4 }
+				END { for (i = 1; i in n; i++) printf "%s ", n[i] }')
+		else
+			echo 0 > $ev/enable
+			echo 0 > $ev/filter
+			per_queue=$(grep -o 'dev=dqp .*queue_mapping=[0-9]*' \
+				/sys/kernel/tracing/trace |
+				sed 's/.*queue_mapping=//' | sort | uniq -c |
+				awk '{ printf "%s ", $1 }')
+			echo > /sys/kernel/tracing/trace
+		fi
+		echo "QUEUES $kernel 2cpu-$q $per_queue"
+		for t in 0 1; do pg "kpktgend_$t" rem_device_all; done
+	done
+	mirror dummy0 -dq
+	ip link del dq
+}
+
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip link del dummy0 2> /dev/null || true
+dummies 0 1 2 3 4 5
+
+if [ "$kernel" = n ]; then
+	rows=(row_none row_source_qdisc)
+else
+	rows=(row_none row_other row_mirror row_options row_dest_qdisc
+	      row_source_qdisc row_sources row_tc_mirred row_nft_dup
+	      row_floor row_tcpdump)
+fi
+[ "$round" != queues ] || rows=(row_queues)
+for ((i = 0; i < ${#rows[@]}; i++)); do
+	${rows[(i + ${round/queues/0}) % ${#rows[@]}]}
+done
