@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# profile-guest.sh [queue_xmit|netif_receive] [none|mirror|tc]: inside the
-# VM (make run SCRIPT=harness/profile-guest.sh ARGS="queue_xmit mirror"),
-# where pktgen's time goes on dummy0, by symbol (perf, cpu-clock).
+# profile-guest.sh [queue_xmit|netif_receive] [none|mirror|tc|floor|
+# deferred]: inside the VM (make run SCRIPT=harness/profile-guest.sh
+# ARGS="queue_xmit mirror"), where pktgen's time goes on dummy0, by symbol
+# (perf, cpu-clock). floor: make bench's floor module (build it first);
+# deferred: mirrored, dummy0 with pfifo_fast (its copies wait for BH).
 set -eu
 
 mode=${1:-queue_xmit}
@@ -15,6 +17,11 @@ for i in 0 1; do
 done
 case $setup in
 mirror) echo dummy1 > /sys/class/net/dummy0/mirror_to ;;
+floor) insmod "$(dirname "$0")/../build/bench/floor/bench_floor.ko" ;;
+deferred)
+	tc qdisc replace dev dummy0 root pfifo_fast
+	echo dummy1 > /sys/class/net/dummy0/mirror_to
+	;;
 tc)
 	tc qdisc add dev dummy0 clsact
 	tc filter add dev dummy0 egress matchall action mirred egress mirror dev dummy1
