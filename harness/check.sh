@@ -28,10 +28,11 @@ t_start=$SECONDS
 SPLATS='BUG:|WARNING:|Oops|Kernel panic|Call Trace:|suspicious RCU|unreferenced object 0x|to become free|ref_tracker|blocked for more than|detected stall|is buggy|Dead loop|kernel-crit: '
 
 pass=0 fail=0 skip=0
+failed=()
 result() {
 	case $1 in
 	pass) pass=$((pass + 1)) ;;
-	fail) fail=$((fail + 1)) ;;
+	fail) fail=$((fail + 1)); failed+=("$2") ;;
 	skip) skip=$((skip + 1)) ;;
 	esac
 	printf 'check: %-4s %s\n' "$1" "$2"
@@ -58,6 +59,13 @@ summary() {
 	done < "$times"
 	sec=$((SECONDS - t_start))
 	printf '%-58s %3dm%02ds\n' "make check" $((sec / 60)) $((sec % 60))
+	# Last, where a log's tail shows them: what failed, and why the
+	# VMs' cases said they failed
+	if [ $fail -gt 0 ]; then
+		echo "== failed"
+		printf 'check: fail %s\n' "${failed[@]}"
+		grep -a -h -A3 '\[FAIL\]' build/vm-*.log 2> /dev/null | head -40
+	fi
 	echo "$s"
 	[ $fail -eq 0 ] && [ $pass -gt 0 ]
 	exit
@@ -147,7 +155,7 @@ vm_start() {
 	vms+=("$name")
 }
 
-rm -f "$times" build/vm-*.rc
+rm -f "$times" build/vm-*.rc build/vm-*.log
 vms=()
 built=""
 
