@@ -21,6 +21,7 @@ round=${2:-1}
 count=$3		# frames per run
 floor_ko=${4:-}
 pgctl=/proc/net/pktgen
+here=$(dirname "$0")
 
 pg() { echo "$2" > "$pgctl/$1"; }
 
@@ -34,17 +35,19 @@ dummies() {
 	done
 }
 
-# run MODE COUNT: pktgen on dummy0, frames of SIZE + 4 bytes (60: 64);
-# prints the rate
+# run MODE COUNT: pktgen on PG_DEV (dummy0), frames of SIZE + 4 bytes
+# (60: 64) to its own MAC, or DST_MAC; prints the rate
 run() {
+	local dev=${PG_DEV:-dummy0}
+
 	pg kpktgend_0 rem_device_all
-	pg kpktgend_0 "add_device dummy0"
-	pg dummy0 "count $2"
-	pg dummy0 "pkt_size ${SIZE:-60}"
-	pg dummy0 "xmit_mode $1"
-	pg dummy0 "dst_mac $(cat /sys/class/net/dummy0/address)"
+	pg kpktgend_0 "add_device $dev"
+	pg "$dev" "count $2"
+	pg "$dev" "pkt_size ${SIZE:-60}"
+	pg "$dev" "xmit_mode $1"
+	pg "$dev" "dst_mac ${DST_MAC:-$(cat "/sys/class/net/$dev/address")}"
 	pg pgctrl start
-	sed -n 's/^ *\([0-9]*\)pps.*/\1/p' "$pgctl/dummy0"
+	sed -n 's/^ *\([0-9]*\)pps.*/\1/p' "$pgctl/$dev"
 }
 
 # sent DEV...: packets the devices sent, together
@@ -57,21 +60,25 @@ sent() {
 	echo $n
 }
 
-# measure CONFIG [TX_PER RX_PER DEST...]: rates on dummy0 in both modes;
+# measure CONFIG [TX_PER RX_PER DEST...]: rates on PG_DEV in both modes;
 # with destinations, the copies they sent, TX_PER (RX_PER) due per frame
-# sent (received). bench.sh runs the VM under icount, where translating
-# code costs the guest no time: no warm-up run is needed.
+# sent (received; a device that can refuse frames, one not dummy0, is
+# asked how many it sent). bench.sh runs the VM under icount, where
+# translating code costs the guest no time: no warm-up run is needed.
 measure() {
-	local config=$1 mode path pps per before
+	local config=$1 mode path pps per before frames src=${PG_DEV:-dummy0}
 
 	for mode in queue_xmit netif_receive; do
 		path=tx per=${2:-}
 		[ $mode = netif_receive ] && path=rx per=${3:-}
 		[ -z "$per" ] || before=$(sent "${@:4}")
+		frames=$(sent "$src")
 		pps=$(run $mode "$count")
+		frames=$(($(sent "$src") - frames))
+		[ $path = tx ] && [ "$src" != dummy0 ] || frames=$count
 		echo "RESULT $kernel $config $path $pps"
 		[ -z "$per" ] ||
-			echo "COPIES $kernel $config $path $(($(sent "${@:4}") - before)) $((per * count))"
+			echo "COPIES $kernel $config $path $(($(sent "${@:4}") - before)) $((per * frames))"
 	done
 }
 
@@ -176,6 +183,103 @@ row_nft_dup() {
 	nft delete table netdev bench
 }
 
+# The programmable peer: a tc program calling bpf_clone_redirect()
+# (harness/bench-bpf.c), compiled here for dummy1's ifindex
+row_bpf() {
+	local obj=/tmp/bench-bpf.o
+
+	clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
+		-DDEST_IFINDEX="$(cat /sys/class/net/dummy1/ifindex)" \
+		-c "$here/bench-bpf.c" -o $obj
+	tc qdisc add dev dummy0 clsact
+	tc filter add dev dummy0 egress bpf direct-action obj $obj sec tc
+	tc filter add dev dummy0 ingress bpf direct-action obj $obj sec tc
+	measure bpf-clone-redirect 1 1 dummy1
+	tc qdisc del dev dummy0 clsact
+}
+
+# virtio-net, as in a VM or on a cloud server: a source whose transmit
+# copies take the deferred path (not LLTX, a qdisc: mq, pfifo_fast),
+# and a destination with that qdisc, which QEMU drains. Frames carry a
+# destination MAC that the peer NIC's filter drops in QEMU: no guest
+# instruction receives them.
+row_virtio() {
+	local vs vd
+
+	vs=$(nic 52:54:00:12:00:00) vd=$(nic 52:54:00:12:00:02)
+	PG_DEV=$vs DST_MAC=02:00:00:00:00:99 measure virtio-src
+	if [ "$kernel" != n ]; then
+		mirror "$vs" dummy1
+		PG_DEV=$vs DST_MAC=02:00:00:00:00:99 \
+			measure virtio-src-mirror 1 1 dummy1
+		mirror "$vs" -dummy1
+		mirror dummy0 "$vd"
+		measure virtio-dest 1 1 "$vd"
+		mirror dummy0 "-$vd"
+	fi
+}
+
+# A TCP stream (harness/bench-tcp.py) out of t0, a veth, whose GSO
+# packets of up to 64 KB reach netns bt whole; its rate is those packets
+# per second of guest time, sender and receiver together. Mirrored
+# (direction tx) to dummy1, which takes a GSO copy whole, and to dummy2
+# without GSO, which must segment each copy: copies due are the
+# segments the receiver counted (TcpInSegs); and by tc mirred.
+row_tcp() {
+	local bytes=$((16 << 20)) port=5000
+
+	ip netns add bt
+	ip link add t0 type veth peer name t1 netns bt
+	ip addr add 10.9.0.1/24 dev t0
+	ip -n bt addr add 10.9.0.2/24 dev t1
+	ip link set t0 up
+	ip -n bt link set t1 up
+	ip -n bt link set lo up
+	ethtool -K dummy2 tso off gso off > /dev/null
+	tcp none
+	if [ "$kernel" != n ]; then
+		ip link set t0 mirror add dummy1 direction tx
+		tcp mirror dummy1
+		ip link set t0 mirror del dummy1
+		ip link set t0 mirror add dummy2 direction tx
+		tcp mirror-nogso dummy2
+		ip link set t0 mirror del dummy2
+		tc qdisc add dev t0 clsact
+		tc filter add dev t0 egress matchall action mirred egress mirror dev dummy1
+		tcp tc-mirred dummy1
+		tc qdisc del dev t0 clsact
+	fi
+	ethtool -K dummy2 tso on gso on > /dev/null
+	ip netns del bt
+}
+
+# tcp CONFIG [DEST]: one stream, its RESULT, and its copies at DEST
+tcp() {
+	local ns pkts segs dest_before t0_before segs_before
+
+	segs_before=$(in_segs) t0_before=$(sent t0)
+	[ -z "${2:-}" ] || dest_before=$(sent "$2")
+	ip netns exec bt "$here/bench-tcp.py" server 10.9.0.2 $port &
+	ns=$("$here/bench-tcp.py" client 10.9.0.2 $port $bytes)
+	wait
+	sleep 0.2	# the last FIN and ACK
+	port=$((port + 1))
+	pkts=$(($(sent t0) - t0_before))
+	segs=$(($(in_segs) - segs_before))
+	echo "RESULT $kernel tcp-$1 tx $((pkts * 1000000000 / ns))"
+	[ -z "${2:-}" ] && return
+	[ "$2" = dummy2 ] || segs=$pkts
+	echo "COPIES $kernel tcp-$1 tx $(($(sent "$2") - dest_before)) $segs"
+}
+
+in_segs() {
+	ip netns exec bt awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ { print $11 }' /proc/net/snmp
+}
+
+nic() {
+	ip -br link | awk -v m="$1" '$3 == m { print $1 }'
+}
+
 # The floor: clone, hand to dummy1's driver, free (harness/bench-floor.c)
 row_floor() {
 	[ -n "$floor_ko" ] || return 0
@@ -272,11 +376,11 @@ ip link del dummy0 2> /dev/null || true
 dummies 0 1 2 3 4 5
 
 if [ "$kernel" = n ]; then
-	rows=(row_none row_source_qdisc)
+	rows=(row_none row_source_qdisc row_virtio row_tcp)
 else
 	rows=(row_none row_other row_mirror row_options row_dest_qdisc
 	      row_source_qdisc row_sources row_tc_mirred row_nft_dup
-	      row_floor row_tcpdump)
+	      row_bpf row_floor row_tcpdump row_virtio row_tcp)
 fi
 [ "$round" != queues ] || rows=(row_queues)
 for ((i = 0; i < ${#rows[@]}; i++)); do

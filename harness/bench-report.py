@@ -54,6 +54,22 @@ ROWS = [
     ('y', 'tc-mirred', 'tc matchall mirred (mirror)', 'none', 1),
     ('y', 'nft-dup', 'nft netdev dup', 'none', 1),
     ('y', 'tcpdump-w', 'tcpdump -w /dev/null on the source', 'none', 1),
+    ('y', 'bpf-clone-redirect', 'tc BPF program, bpf_clone_redirect()',
+     'none', 1),
+    ('n', 'virtio-src', 'CONFIG_NET_MIRROR=n, virtio-net source', None, 0),
+    ('y', 'virtio-src', 'no mirror, virtio-net source', None, 0),
+    ('y', 'virtio-src-mirror', 'mirrored, virtio-net source (tx: deferred)',
+     'virtio-src', 1),
+    ('y', 'virtio-dest', 'mirrored to virtio-net (mq, pfifo_fast)', 'none',
+     1),
+    ('n', 'tcp-none', 'CONFIG_NET_MIRROR=n, TCP stream (per GSO packet)',
+     None, 0),
+    ('y', 'tcp-none', 'no mirror, TCP stream (per GSO packet)', None, 0),
+    ('y', 'tcp-mirror', 'TCP, mirrored to a GSO destination', 'tcp-none', 1),
+    ('y', 'tcp-mirror-nogso', 'TCP, mirrored to a destination without GSO',
+     'tcp-none', 1),
+    ('y', 'tcp-tc-mirred', 'TCP, tc mirred to a GSO destination',
+     'tcp-none', 1),
 ]
 PATHS = ('tx', 'rx')
 
@@ -108,12 +124,18 @@ def targets(path):
               ('>=', 0.98)))
     mine = per_copy(row_of('mirror-1dest'), path)
     for peer, want in (('tc-mirred', 0.6), ('nft-dup', 0.6),
-                       ('floor', 1.15)):
+                       ('bpf-clone-redirect', 0.8), ('floor', 1.15)):
         t.append((f'per-copy cost vs {peer}',
                   ratio(mine, per_copy(row_of(peer), path)), ('<=', want)))
-    t.append(('per-copy cost, source with a qdisc (deferred) vs tc-mirred',
-              ratio(per_copy(row_of('src-pfifo_fast-mirror'), path),
-                    per_copy(row_of('tc-mirred'), path)), ('<=', 0.6)))
+    for config, name in (('src-pfifo_fast-mirror', 'source with a qdisc'),
+                         ('virtio-src-mirror', 'virtio-net source'),
+                         ('virtio-dest', 'virtio-net destination')):
+        t.append((f'per-copy cost, {name} vs tc-mirred',
+                  ratio(per_copy(row_of(config), path),
+                        per_copy(row_of('tc-mirred'), path)), ('<=', 0.6)))
+    t.append(('per-copy cost, TCP to a GSO destination vs tc-mirred',
+              ratio(per_copy(row_of('tcp-mirror'), path),
+                    per_copy(row_of('tcp-tc-mirred'), path)), ('<=', 0.6)))
     t.append(('mirrored frame vs the frame with tcpdump -w: instructions',
               ratio(instr('y', 'mirror-1dest', path),
                     instr('y', 'tcpdump-w', path)), ('<=', 0.5)))
@@ -152,7 +174,13 @@ md.append(f'Base: {base}; QEMU TCG guest, one vCPU, `-icount shift=0`: '
           'queue_xmit`, rx = `xmit_mode netif_receive`; copies go to '
           f'dummy1 (dummy1-4 for several). Medians of {rounds} rounds, the '
           'two kernels alternating, the rows in an order rotated each '
-          'round.\n')
+          'round. The virtio-net rows use the VM\'s virtio-net NICs, each '
+          'cabled to another in QEMU; the TCP rows a stream of 16 MiB '
+          'from a veth into another netns, its rate in GSO packets (up to '
+          '64 KB) per second, sender and receiver together, mirrored '
+          '(direction tx) or by tc mirred on egress; the BPF row a tc '
+          'program calling `bpf_clone_redirect()` (JIT-compiled) on clsact '
+          'ingress and egress.\n')
 md.append('*instr/copy* is what each copy adds over the same path '
           'unmirrored (the row named in `harness/bench-report.py`), divided '
           'by the copies per frame; *copies* says whether the destinations '

@@ -33,7 +33,7 @@ make -s -C build/obj-y M="$top/$out/floor" modules
 for round in $(seq 1 "$rounds"); do
 	for mode in n y; do
 		echo "bench: round $round/$rounds, CONFIG_NET_MIRROR=$mode"
-		VM_ICOUNT=1 VM_CONSOLE=$out/console-$mode.log harness/vm.sh \
+		VM_NICS=1 VM_ICOUNT=1 VM_CONSOLE=$out/console-$mode.log harness/vm.sh \
 			"build/obj-$mode" "$top/harness/bench-guest.sh" "$mode" \
 			"$round" "$count" "$top/$out/floor/bench_floor.ko" |
 			tee -a "$out/raw.txt" | grep '^RESULT\|^COPIES\|^QUEUES'

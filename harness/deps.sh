@@ -13,8 +13,8 @@ pkgs=(
 	qemu-system-x86 iproute2 iputils-ping tcpdump util-linux procps ethtool
 	# the gates: sparse, docutils for the rst, ply and git for checkpatch's SPDX check
 	sparse python3-docutils python3-ply python3-git
-	# make bench: the chart
-	gnuplot-nox nftables
+	# make bench: the chart, the peers (clang builds the BPF one in the VM)
+	gnuplot-nox nftables clang
 	# the iproute2 series on Debian's source package (iproute2.sh), and
 	# the selftest's netlink cases (jq; ynl needs python3-yaml)
 	dpkg-dev pkg-config libmnl-dev jq python3-yaml

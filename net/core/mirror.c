@@ -16,12 +16,12 @@
 #include <linux/if_arp.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/delay.h>
 #include <linux/percpu.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
-#include <linux/workqueue.h>
 #include <net/dst.h>
 #include <net/mirror.h>
 #include <net/sch_generic.h>
@@ -55,16 +55,25 @@ struct netdev_mirror {
 /**
  * struct mirror_backlog - copies taken under a source's TX lock
  * @queue: copies, each holding a reference on its destination
- * @work: sends them from BH context once the lock is released
+ * @napi: sends them in softirq once the lock is released, as gro_cells
+ *	do their packets
+ * @queued: copies ever queued here
+ * @done: of those, the ones sent or dropped since
  *
- * Only used on its own CPU with BH disabled, so @queue takes no lock.
+ * Used by its own CPU with BH disabled, or once that CPU went offline,
+ * by the one its NAPI moved to: @queue takes no lock.
  */
 struct mirror_backlog {
 	struct sk_buff_head	queue;
-	struct work_struct	work;
+	struct napi_struct	napi;
+	unsigned long		queued;
+	unsigned long		done;
 };
 
 static DEFINE_PER_CPU(struct mirror_backlog, mirror_backlog);
+
+/* Holds the backlogs' NAPI instances */
+static struct net_device *mirror_napi_dev;
 
 /* Every netdev_mirror in use; protected by RTNL */
 static LIST_HEAD(mirror_sources);
@@ -154,21 +163,43 @@ static void mirror_xmit(struct sk_buff *copy)
 		dev_core_stats_tx_dropped_inc(to);
 }
 
-static void mirror_backlog_work(struct work_struct *work)
+static int mirror_backlog_poll(struct napi_struct *napi, int budget)
 {
 	struct mirror_backlog *bl;
-	struct sk_buff_head queue;
 	struct sk_buff *copy;
+	int work = 0;
 
-	bl = container_of(work, struct mirror_backlog, work);
-	__skb_queue_head_init(&queue);
-	skb_queue_splice_init(&bl->queue, &queue);
-
-	while ((copy = __skb_dequeue(&queue))) {
+	bl = container_of(napi, struct mirror_backlog, napi);
+	while (work < budget && (copy = __skb_dequeue(&bl->queue))) {
 		struct net_device *to = copy->dev;
 
 		mirror_xmit(copy);
 		dev_put(to);
+		work++;
+	}
+	/* After the copies' last use, for mirror_backlog_drain() */
+	smp_store_release(&bl->done, bl->done + work);
+
+	if (work < budget)
+		napi_complete_done(napi, work);
+	return work;
+}
+
+/*
+ * Wait until each copy queued so far was sent or dropped: only those,
+ * so that new traffic cannot keep this waiting. Each backlog holds at
+ * most MIRROR_BACKLOG_MAX copies, which its NAPI sends in order.
+ */
+static void mirror_backlog_drain(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct mirror_backlog *bl = per_cpu_ptr(&mirror_backlog, cpu);
+		unsigned long queued = READ_ONCE(bl->queued);
+
+		while ((long)(queued - smp_load_acquire(&bl->done)) > 0)
+			msleep(1);
 	}
 }
 
@@ -184,7 +215,9 @@ static void mirror_backlog_add(struct sk_buff *copy)
 	/* The copy outlives this RCU section: pin its device until sent */
 	dev_hold(copy->dev);
 	__skb_queue_tail(&bl->queue, copy);
-	queue_work_on(smp_processor_id(), system_bh_wq, &bl->work);
+	WRITE_ONCE(bl->queued, bl->queued + 1);
+	if (skb_queue_len(&bl->queue) == 1)
+		napi_schedule(&bl->napi);
 }
 
 /*
@@ -579,20 +612,43 @@ static const struct netdev_mirror_ops mirror_ops = {
 	.show	= mirror_show,
 };
 
+static void mirror_backlogs_del(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct mirror_backlog *bl = per_cpu_ptr(&mirror_backlog, cpu);
+
+		napi_disable(&bl->napi);
+		__netif_napi_del(&bl->napi);
+	}
+	/* As gro_cells_destroy(): readers of the device's NAPI list */
+	synchronize_net();
+	free_netdev(mirror_napi_dev);
+}
+
 static int __init mirror_init(void)
 {
 	int cpu, err;
+
+	mirror_napi_dev = alloc_netdev_dummy(0);
+	if (!mirror_napi_dev)
+		return -ENOMEM;
 
 	for_each_possible_cpu(cpu) {
 		struct mirror_backlog *bl = per_cpu_ptr(&mirror_backlog, cpu);
 
 		__skb_queue_head_init(&bl->queue);
-		INIT_WORK(&bl->work, mirror_backlog_work);
+		set_bit(NAPI_STATE_NO_BUSY_POLL, &bl->napi.state);
+		netif_napi_add(mirror_napi_dev, &bl->napi, mirror_backlog_poll);
+		napi_enable(&bl->napi);
 	}
 
 	err = register_netdevice_notifier(&mirror_netdev_notifier);
-	if (err)
+	if (err) {
+		mirror_backlogs_del();
 		return err;
+	}
 
 	rtnl_lock();
 	netdev_mirror_set_ops(&mirror_ops);
@@ -602,8 +658,6 @@ static int __init mirror_init(void)
 
 static void __exit mirror_exit(void)
 {
-	int cpu;
-
 	rtnl_lock();
 	netdev_mirror_set_ops(NULL);
 	rtnl_unlock();
@@ -613,8 +667,8 @@ static void __exit mirror_exit(void)
 	 * finish, then the copies it queued.
 	 */
 	tracepoint_synchronize_unregister();
-	for_each_possible_cpu(cpu)
-		flush_work(&per_cpu_ptr(&mirror_backlog, cpu)->work);
+	mirror_backlog_drain();
+	mirror_backlogs_del();
 }
 
 module_init(mirror_init);
