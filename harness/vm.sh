@@ -60,8 +60,10 @@ cmdline+=" rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000 ro"
 # reports are KERN_WARNING, and the debug run's scan must see them
 cmdline+=" panic=-1 panic_on_warn=${VM_PANIC_ON_WARN:-1} oops=panic loglevel=5"
 cmdline+=" init=$top/harness/vm-init -- $interactive $top $(pwd)"
+# Each argument in base64; an empty one as "-", which base64 never is
 for a in "$@"; do
-	cmdline+=" $(printf %s "$a" | base64 -w0)"
+	a=$(printf %s "$a" | base64 -w0)
+	cmdline+=" ${a:--}"
 done
 
 # Two sockets of one core: the lean kernel has no ACPI, and SeaBIOS's MP

@@ -238,7 +238,8 @@ tcp_cases()
 # q0), then returns; KASAN and the refcount tracker watch the copies.
 deleted_while_queued()
 {
-	local why="" n=10000 pg=/proc/net/pktgen seen=0 t0 del_s pgctrl_pid d
+	local why="" n=10000 pg=/proc/net/pktgen seen=0 t0 t1 del_s pgctrl_pid d
+	local del_pid seen_file=/tmp/deleted-while-queued
 
 	ip link add q0 type veth peer name q1 netns $C
 	ip link add ifbq type ifb
@@ -259,18 +260,26 @@ deleted_while_queued()
 	pktgen_set pg0 "burst $n" &&
 	pktgen_set pg0 "dst 10.2.9.2" &&
 	pktgen_set pg0 "dst_mac 02:00:00:00:00:09" || why+=" pktgen setup"
+	# ifb counts what it is given to send in its rx counters. From CPU
+	# 1, wait for the first it flooded with a builtin read, so that no
+	# fork comes between seeing the burst and the deletion (a fork takes
+	# most of a second here, the burst a few), note how many, and delete
+	# q0 from the same process
+	rm -f "$seen_file"
+	taskset -c 1 bash -c '
+		until read -r n < /sys/class/net/ifbq/statistics/rx_packets &&
+			[ "$n" -gt 0 ]; do
+			[ $SECONDS -lt 60 ] || exit 1
+		done
+		echo "$n ${EPOCHREALTIME/./}" > '"$seen_file"'
+		exec ip link del q0' &
+	del_pid=$!
 	(echo start > $pg/pgctrl) &
 	pgctrl_pid=$!
-	# ifb counts what it is given to send in its rx counters: once it
-	# flooded some, note how many right before the deletion, from CPU 1
-	for ((d = 0; d < 100; d++)); do
-		[ "$(stat_of ifbq rx_packets)" -gt 0 ] && break
-		sleep 0.05
-	done
-	t0=$(date +%s%N)
-	seen=$(taskset -c 1 sh -c 'cat /sys/class/net/ifbq/statistics/rx_packets
-		exec ip link del q0') || why+=" ip link del q0 failed"
-	del_s=$((($(date +%s%N) - t0) / 1000000))
+	wait $del_pid || why+=" ip link del q0 failed"
+	t1=${EPOCHREALTIME/./}
+	read -r seen t0 < "$seen_file" || seen=0 t0=$t1
+	del_s=$(((t1 - t0) / 1000))
 	wait $pgctrl_pid
 	[ "$seen" -gt 0 ] && [ "$seen" -lt $n ] ||
 		why+=" the burst had flooded $seen of $n frames at the deletion"
