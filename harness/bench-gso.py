@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""The bench's TCP stream: SIZE bytes one way, in large writes.
+"""The bench's GSO traffic: a TCP stream, or UDP GSO sends.
 
-  bench-tcp.py server ADDR PORT
-  bench-tcp.py client ADDR PORT SIZE
+  bench-gso.py server ADDR PORT
+  bench-gso.py client ADDR PORT SIZE
+  bench-gso.py udp ADDR PORT COUNT
 
 The server reads until the client shuts its side, then answers one byte
 and exits. The client sends SIZE bytes, shuts down, waits for that byte
 and prints how long it took, in ns of the guest's clock (under icount,
-instructions).
+instructions). udp sends COUNT datagrams of 45 segments of 1400 bytes
+each (UDP_SEGMENT: one GSO packet each, the same every run, as no
+feedback shapes them) and prints how long that took.
 """
 
 import socket
@@ -16,6 +19,8 @@ import sys
 import time
 
 CHUNK = 1 << 20
+UDP_SEGMENT = 103       # linux/udp.h
+UDP_GSO_SIZE = 1400
 
 
 def server(addr, port):
@@ -50,12 +55,24 @@ def client(addr, port, size):
         print(time.monotonic_ns() - start)
 
 
+def udp(addr, port, count):
+    payload = bytes(45 * UDP_GSO_SIZE)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setsockopt(socket.SOL_UDP, UDP_SEGMENT, UDP_GSO_SIZE)
+        start = time.monotonic_ns()
+        for _ in range(count):
+            sock.sendto(payload, (addr, port))
+        print(time.monotonic_ns() - start)
+
+
 def main():
     cmd, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if cmd == 'server':
         server(addr, port)
-    else:
+    elif cmd == 'client':
         client(addr, port, int(sys.argv[4]))
+    else:
+        udp(addr, port, int(sys.argv[4]))
 
 
 if __name__ == '__main__':

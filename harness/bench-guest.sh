@@ -1,19 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# bench-guest.sh KERNEL ROUND|queues COUNT [FLOOR_KO]: inside the VM, measure pktgen's
-# rate on dummy0 for every configuration this kernel can show, both
-# paths, and print per configuration and path "RESULT KERNEL CONFIG PATH
-# PPS" and, where copies are made, "COPIES KERNEL CONFIG PATH GOT WANT":
-# the copies the destinations sent against those due (a row whose copies
-# did not all arrive is invalid, not fast).
+# bench-guest.sh KERNEL ROUND|queues COUNT [FLOOR_KO [ROWS]]: inside the
+# VM, measure pktgen's rate on dummy0 (and the other sources below) for
+# every configuration this kernel can show, both paths, and print per
+# configuration and path "RESULT KERNEL CONFIG PATH PPS" and, where
+# copies are made, "COPIES KERNEL CONFIG PATH GOT WANT": the copies the
+# destinations sent against those due (a row whose copies did not all
+# arrive is invalid, not fast).
 #
 # Paths: tx is pktgen's queue_xmit (dev_queue_xmit on dummy0), rx its
 # netif_receive (netif_receive_skb on dummy0). 64-byte frames unless a
 # row says otherwise. The rows run in an order rotated by ROUND, so that
 # none is always measured first or after another's devices came and went.
 # "queues" instead of a round: only the check of row_queues, which needs
-# two CPUs (the icount VM has one).
+# two CPUs (the icount VM has one). ROWS: only these rows (row_gso ...),
+# to compare two kernels on a few quickly.
 set -eu
 
 kernel=$1
@@ -46,6 +48,7 @@ run() {
 	pg "$dev" "pkt_size ${SIZE:-60}"
 	pg "$dev" "xmit_mode $1"
 	pg "$dev" "dst_mac ${DST_MAC:-$(cat "/sys/class/net/$dev/address")}"
+	[ -z "${PG_FLAG:-}" ] || pg "$dev" "flag $PG_FLAG"
 	pg pgctrl start
 	sed -n 's/^ *\([0-9]*\)pps.*/\1/p' "$pgctl/$dev"
 }
@@ -184,18 +187,26 @@ row_nft_dup() {
 }
 
 # The programmable peer: a tc program calling bpf_clone_redirect()
-# (harness/bench-bpf.c), compiled here for dummy1's ifindex
+# (harness/bench-bpf.c), compiled here for dummy1's ifindex. It may
+# write to the frame, which pktgen must then not share between sends
+# (pskb_expand_head() refuses a shared skb): both it and its baseline
+# run with pktgen's "flag !SHARED", a new skb per frame.
 row_bpf() {
 	local obj=/tmp/bench-bpf.o
 
+	PG_FLAG='!SHARED' measure none-unshared
+	[ "$kernel" != n ] || return 0
 	clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
 		-DDEST_IFINDEX="$(cat /sys/class/net/dummy1/ifindex)" \
 		-c "$here/bench-bpf.c" -o $obj
 	tc qdisc add dev dummy0 clsact
 	tc filter add dev dummy0 egress bpf direct-action obj $obj sec tc
 	tc filter add dev dummy0 ingress bpf direct-action obj $obj sec tc
-	measure bpf-clone-redirect 1 1 dummy1
+	PG_FLAG='!SHARED' measure bpf-clone-redirect 1 1 dummy1
 	tc qdisc del dev dummy0 clsact
+	mirror dummy0 dummy1
+	PG_FLAG='!SHARED' measure mirror-unshared 1 1 dummy1
+	mirror dummy0 -dummy1
 }
 
 # virtio-net, as in a VM or on a cloud server: a source whose transmit
@@ -204,9 +215,12 @@ row_bpf() {
 # destination MAC that the peer NIC's filter drops in QEMU: no guest
 # instruction receives them.
 row_virtio() {
-	local vs vd
+	local vs vd d
 
 	vs=$(nic 52:54:00:12:00:00) vd=$(nic 52:54:00:12:00:02)
+	for d in "$vs" "$vd" "$(nic 52:54:00:12:00:01)" "$(nic 52:54:00:12:00:03)"; do
+		ip link set "$d" up
+	done
 	PG_DEV=$vs DST_MAC=02:00:00:00:00:99 measure virtio-src
 	if [ "$kernel" != n ]; then
 		mirror "$vs" dummy1
@@ -219,61 +233,85 @@ row_virtio() {
 	fi
 }
 
-# A TCP stream (harness/bench-tcp.py) out of t0, a veth, whose GSO
-# packets of up to 64 KB reach netns bt whole; its rate is those packets
-# per second of guest time, sender and receiver together. Mirrored
+# GSO packets out of t0, a veth, which hands them whole to t1 in netns
+# bt (harness/bench-gso.py): a TCP stream, and UDP GSO sends to an
+# address t1 drops on receipt (a foreign MAC), which no feedback shapes
+# and so cost the same in every run. The rate is GSO packets per second
+# of guest time, all the guest did for them included. Mirrored
 # (direction tx) to dummy1, which takes a GSO copy whole, and to dummy2
-# without GSO, which must segment each copy: copies due are the
-# segments the receiver counted (TcpInSegs); and by tc mirred.
-row_tcp() {
-	local bytes=$((16 << 20)) port=5000
-
+# without GSO, which must segment each copy: copies due are then the
+# segments; and by tc mirred on egress.
+row_gso() {
 	ip netns add bt
 	ip link add t0 type veth peer name t1 netns bt
 	ip addr add 10.9.0.1/24 dev t0
 	ip -n bt addr add 10.9.0.2/24 dev t1
+	ip neigh add 10.9.0.3 lladdr 02:00:00:00:00:99 dev t0
 	ip link set t0 up
 	ip -n bt link set t1 up
 	ip -n bt link set lo up
-	ethtool -K dummy2 tso off gso off > /dev/null
-	tcp none
+	ethtool -K dummy2 tso off gso off tx-udp-segmentation off > /dev/null
+	gso none
 	if [ "$kernel" != n ]; then
 		ip link set t0 mirror add dummy1 direction tx
-		tcp mirror dummy1
+		gso mirror dummy1
 		ip link set t0 mirror del dummy1
 		ip link set t0 mirror add dummy2 direction tx
-		tcp mirror-nogso dummy2
+		gso mirror-nogso dummy2
 		ip link set t0 mirror del dummy2
 		tc qdisc add dev t0 clsact
 		tc filter add dev t0 egress matchall action mirred egress mirror dev dummy1
-		tcp tc-mirred dummy1
+		gso tc-mirred dummy1
 		tc qdisc del dev t0 clsact
 	fi
-	ethtool -K dummy2 tso on gso on > /dev/null
+	ethtool -K dummy2 tso on gso on tx-udp-segmentation on > /dev/null
 	ip netns del bt
 }
 
-# tcp CONFIG [DEST]: one stream, its RESULT, and its copies at DEST
-tcp() {
-	local ns pkts segs dest_before t0_before segs_before
+# gso CONFIG [DEST]: a TCP stream and the UDP sends, their RESULTs, and
+# their copies at DEST
+gso() {
+	local ns pkts segs dest_before t0_before entry_before n=2000
 
-	segs_before=$(in_segs) t0_before=$(sent t0)
-	[ -z "${2:-}" ] || dest_before=$(sent "$2")
-	ip netns exec bt "$here/bench-tcp.py" server 10.9.0.2 $port &
-	ns=$("$here/bench-tcp.py" client 10.9.0.2 $port $bytes)
+	t0_before=$(sent_or_dropped t0)
+	[ -z "${2:-}" ] || dest_before=$(sent "$2") entry_before=$(entry_copies)
+	ip netns exec bt "$here/bench-gso.py" server 10.9.0.2 5000 &
+	ns=$("$here/bench-gso.py" client 10.9.0.2 5000 $((16 << 20)))
 	wait
 	sleep 0.2	# the last FIN and ACK
-	port=$((port + 1))
-	pkts=$(($(sent t0) - t0_before))
-	segs=$(($(in_segs) - segs_before))
+	pkts=$(($(sent_or_dropped t0) - t0_before))
 	echo "RESULT $kernel tcp-$1 tx $((pkts * 1000000000 / ns))"
-	[ -z "${2:-}" ] && return
-	[ "$2" = dummy2 ] || segs=$pkts
-	echo "COPIES $kernel tcp-$1 tx $(($(sent "$2") - dest_before)) $segs"
+	if [ -n "${2:-}" ]; then
+		segs=$pkts
+		# Segments of a stream's GSO packets vary: as the entry
+		# counted them (the UDP sends below check its count)
+		[ "$2" != dummy2 ] || segs=$(($(entry_copies) - entry_before))
+		echo "COPIES $kernel tcp-$1 tx $(($(sent "$2") - dest_before)) $segs"
+		dest_before=$(sent "$2")
+	fi
+
+	t0_before=$(sent_or_dropped t0)
+	ns=$("$here/bench-gso.py" udp 10.9.0.3 5000 $n)
+	pkts=$(($(sent_or_dropped t0) - t0_before))
+	echo "RESULT $kernel udp-gso-$1 tx $((pkts * 1000000000 / ns))"
+	if [ -n "${2:-}" ]; then
+		segs=$n
+		[ "$2" != dummy2 ] || segs=$((45 * n))
+		echo "COPIES $kernel udp-gso-$1 tx $(($(sent "$2") - dest_before)) $segs"
+	fi
 }
 
-in_segs() {
-	ip netns exec bt awk '/^Tcp:/ && $11 ~ /^[0-9]+$/ { print $11 }' /proc/net/snmp
+# What a device was given to send: a veth counts frames its peer
+# refused as dropped
+sent_or_dropped() {
+	echo $(($(sent "$1") + $(cat "/sys/class/net/$1/statistics/tx_dropped")))
+}
+
+# Copies t0's entry made, sent or dropped, in segments; 0 for tc mirred
+entry_copies() {
+	ip -s -d link show t0 |
+		sed -n 's/.* packets \([0-9]*\) bytes [0-9]* dropped \([0-9]*\).*/\1 \2/p' |
+		awk '{ n += $1 + $2 } END { print n + 0 }'
 }
 
 nic() {
@@ -376,13 +414,14 @@ ip link del dummy0 2> /dev/null || true
 dummies 0 1 2 3 4 5
 
 if [ "$kernel" = n ]; then
-	rows=(row_none row_source_qdisc row_virtio row_tcp)
+	rows=(row_none row_source_qdisc row_bpf row_virtio row_gso)
 else
 	rows=(row_none row_other row_mirror row_options row_dest_qdisc
 	      row_source_qdisc row_sources row_tc_mirred row_nft_dup
-	      row_bpf row_floor row_tcpdump row_virtio row_tcp)
+	      row_bpf row_floor row_tcpdump row_virtio row_gso)
 fi
 [ "$round" != queues ] || rows=(row_queues)
+[ -z "${5:-}" ] || read -r -a rows <<< "$5"
 for ((i = 0; i < ${#rows[@]}; i++)); do
 	${rows[(i + ${round/queues/0}) % ${#rows[@]}]}
 done
