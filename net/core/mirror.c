@@ -16,6 +16,7 @@
 #include <linux/if_arp.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/cpuhotplug.h>
 #include <linux/delay.h>
 #include <linux/percpu.h>
 #include <linux/rtnetlink.h>
@@ -57,11 +58,12 @@ struct netdev_mirror {
  * @queue: copies, each holding a reference on its destination
  * @napi: sends them in softirq once the lock is released, as gro_cells
  *	do their packets
- * @queued: copies ever queued here
- * @done: of those, the ones sent or dropped since
+ * @queued: copies ever queued here; written by this CPU only
+ * @done: of those, the copies sent or dropped; written by the NAPI poll
  *
- * Used by its own CPU with BH disabled, or once that CPU went offline,
- * by the one its NAPI moved to: @queue takes no lock.
+ * @queue takes no lock: it is used by its own CPU with BH disabled and,
+ * while that CPU is offline, by the one its NAPI moved to, which is done
+ * with it before the CPU comes back (mirror_cpu_prepare()).
  */
 struct mirror_backlog {
 	struct sk_buff_head	queue;
@@ -70,10 +72,17 @@ struct mirror_backlog {
 	unsigned long		done;
 };
 
-static DEFINE_PER_CPU(struct mirror_backlog, mirror_backlog);
+/*
+ * Allocated rather than static: with its NAPI instance, a backlog is too
+ * large for the per-CPU area that modules share.
+ */
+static struct mirror_backlog __percpu *mirror_backlogs;
 
 /* Holds the backlogs' NAPI instances */
 static struct net_device *mirror_napi_dev;
+
+/* Of mirror_cpu_prepare(), while set up */
+static int mirror_cpuhp_state;
 
 /* Every netdev_mirror in use; protected by RTNL */
 static LIST_HEAD(mirror_sources);
@@ -188,14 +197,16 @@ static int mirror_backlog_poll(struct napi_struct *napi, int budget)
 /*
  * Wait until each copy queued so far was sent or dropped: only those,
  * so that new traffic cannot keep this waiting. Each backlog holds at
- * most MIRROR_BACKLOG_MAX copies, which its NAPI sends in order.
+ * most MIRROR_BACKLOG_MAX copies, which its NAPI sends in order. Called
+ * from a work item or on unload, where no one waits for it: polling is
+ * enough.
  */
 static void mirror_backlog_drain(void)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct mirror_backlog *bl = per_cpu_ptr(&mirror_backlog, cpu);
+		struct mirror_backlog *bl = per_cpu_ptr(mirror_backlogs, cpu);
 		unsigned long queued = READ_ONCE(bl->queued);
 
 		while ((long)(queued - smp_load_acquire(&bl->done)) > 0)
@@ -205,7 +216,7 @@ static void mirror_backlog_drain(void)
 
 static void mirror_backlog_add(struct sk_buff *copy)
 {
-	struct mirror_backlog *bl = this_cpu_ptr(&mirror_backlog);
+	struct mirror_backlog *bl = this_cpu_ptr(mirror_backlogs);
 
 	if (unlikely(skb_queue_len(&bl->queue) >= MIRROR_BACKLOG_MAX)) {
 		dev_core_stats_tx_dropped_inc(copy->dev);
@@ -225,7 +236,8 @@ static void mirror_backlog_add(struct sk_buff *copy)
  * destination's locks under the source's: its TX lock, held unless the
  * driver is LLTX, and its qdisc's busylock, held across the transmit
  * when contended. That is an ABBA deadlock against a mirror the other
- * way, and a lockdep report. Such copies wait for BH.
+ * way, and a lockdep report. Such copies wait in a per-CPU backlog,
+ * sent once the lock is released.
  */
 static bool mirror_must_defer(const struct sk_buff *skb,
 			      const struct net_device *dev)
@@ -612,31 +624,55 @@ static const struct netdev_mirror_ops mirror_ops = {
 	.show	= mirror_show,
 };
 
-static void mirror_backlogs_del(void)
+/*
+ * A CPU that went offline left its copies to the CPU its NAPI moved to
+ * (dev_cpu_dead()). Before it comes back and queues again on a queue
+ * that takes no lock, that NAPI must be done with them: nothing is
+ * queued there meanwhile, so it soon is.
+ */
+static int mirror_cpu_prepare(unsigned int cpu)
+{
+	napi_synchronize(&per_cpu_ptr(mirror_backlogs, cpu)->napi);
+	return 0;
+}
+
+static void mirror_backlogs_free(void)
 {
 	int cpu;
 
+	if (mirror_cpuhp_state > 0)
+		cpuhp_remove_state_nocalls(mirror_cpuhp_state);
 	for_each_possible_cpu(cpu) {
-		struct mirror_backlog *bl = per_cpu_ptr(&mirror_backlog, cpu);
+		struct mirror_backlog *bl = per_cpu_ptr(mirror_backlogs, cpu);
 
 		napi_disable(&bl->napi);
 		__netif_napi_del(&bl->napi);
 	}
-	/* As gro_cells_destroy(): readers of the device's NAPI list */
+	/*
+	 * As gro_cells_destroy(): readers of the device's NAPI list, and
+	 * a poll's last instructions after it let go of its NAPI
+	 */
 	synchronize_net();
 	free_netdev(mirror_napi_dev);
+	free_percpu(mirror_backlogs);
 }
 
-static int __init mirror_init(void)
+static int mirror_backlogs_alloc(void)
 {
-	int cpu, err;
+	int cpu, ret;
 
-	mirror_napi_dev = alloc_netdev_dummy(0);
-	if (!mirror_napi_dev)
+	mirror_backlogs = alloc_percpu(struct mirror_backlog);
+	if (!mirror_backlogs)
 		return -ENOMEM;
 
+	mirror_napi_dev = alloc_netdev_dummy(0);
+	if (!mirror_napi_dev) {
+		free_percpu(mirror_backlogs);
+		return -ENOMEM;
+	}
+
 	for_each_possible_cpu(cpu) {
-		struct mirror_backlog *bl = per_cpu_ptr(&mirror_backlog, cpu);
+		struct mirror_backlog *bl = per_cpu_ptr(mirror_backlogs, cpu);
 
 		__skb_queue_head_init(&bl->queue);
 		set_bit(NAPI_STATE_NO_BUSY_POLL, &bl->napi.state);
@@ -644,9 +680,28 @@ static int __init mirror_init(void)
 		napi_enable(&bl->napi);
 	}
 
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+					"net/mirror:prepare",
+					mirror_cpu_prepare, NULL);
+	if (ret < 0) {
+		mirror_backlogs_free();
+		return ret;
+	}
+	mirror_cpuhp_state = ret;
+	return 0;
+}
+
+static int __init mirror_init(void)
+{
+	int err;
+
+	err = mirror_backlogs_alloc();
+	if (err)
+		return err;
+
 	err = register_netdevice_notifier(&mirror_netdev_notifier);
 	if (err) {
-		mirror_backlogs_del();
+		mirror_backlogs_free();
 		return err;
 	}
 
@@ -668,7 +723,7 @@ static void __exit mirror_exit(void)
 	 */
 	tracepoint_synchronize_unregister();
 	mirror_backlog_drain();
-	mirror_backlogs_del();
+	mirror_backlogs_free();
 }
 
 module_init(mirror_init);
