@@ -209,8 +209,9 @@ static void mirror_backlog_drain(void)
 		struct mirror_backlog *bl = per_cpu_ptr(mirror_backlogs, cpu);
 		unsigned long queued = READ_ONCE(bl->queued);
 
+		/* Pairs with the release in mirror_backlog_poll() */
 		while ((long)(queued - smp_load_acquire(&bl->done)) > 0)
-			msleep(1);
+			usleep_range(500, 1000);
 	}
 }
 
