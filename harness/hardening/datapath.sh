@@ -265,8 +265,9 @@ deleted_while_queued()
 	# fork comes between seeing the burst and the deletion (a fork takes
 	# most of a second here, the burst a few), note how many, and delete
 	# q0 from the same process
-	rm -f "$seen_file"
+	rm -f "$seen_file" "$seen_file.ready"
 	taskset -c 1 bash -c '
+		: > '"$seen_file.ready"'
 		until read -r n < /sys/class/net/ifbq/statistics/rx_packets &&
 			[ "$n" -gt 0 ]; do
 			[ $SECONDS -lt 60 ] || exit 1
@@ -274,6 +275,11 @@ deleted_while_queued()
 		echo "$n ${EPOCHREALTIME/./}" > '"$seen_file"'
 		exec ip link del q0' &
 	del_pid=$!
+	# The burst once the reader polls, not while it starts
+	for ((d = 0; d < 600; d++)); do
+		[ -e "$seen_file.ready" ] && break
+		sleep 0.05
+	done
 	(echo start > $pg/pgctrl) &
 	pgctrl_pid=$!
 	wait $del_pid || why+=" ip link del q0 failed"
