@@ -211,7 +211,8 @@ row_bpf() {
 
 # virtio-net, as in a VM or on a cloud server: a source whose transmit
 # copies take the deferred path (not LLTX, a qdisc: mq, pfifo_fast),
-# and a destination with that qdisc, which QEMU drains. Frames carry a
+# and a destination with that qdisc, which QEMU drains, also for tc
+# mirred. Frames carry a
 # destination MAC that the peer NIC's filter drops in QEMU: no guest
 # instruction receives them.
 row_virtio() {
@@ -230,6 +231,11 @@ row_virtio() {
 		mirror dummy0 "$vd"
 		measure virtio-dest 1 1 "$vd"
 		mirror dummy0 "-$vd"
+		tc qdisc add dev dummy0 clsact
+		tc filter add dev dummy0 egress matchall action mirred egress mirror dev "$vd"
+		tc filter add dev dummy0 ingress matchall action mirred egress mirror dev "$vd"
+		measure virtio-dest-tc-mirred 1 1 "$vd"
+		tc qdisc del dev dummy0 clsact
 	fi
 }
 

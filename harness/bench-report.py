@@ -67,6 +67,8 @@ ROWS = [
      'virtio-src', 1),
     ('y', 'virtio-dest', 'mirrored to virtio-net (mq, pfifo_fast)', 'none',
      1),
+    ('y', 'virtio-dest-tc-mirred', 'tc mirred to virtio-net (mq, pfifo_fast)',
+     'none', 1),
 ]
 # A TCP stream's packets vary from run to run by more than a copy costs:
 # its rows check the copies; the UDP GSO rows, the same every run, give
@@ -144,12 +146,14 @@ def targets(path):
               ratio(per_copy(row_of('mirror-unshared'), path),
                     per_copy(row_of('bpf-clone-redirect'), path)),
               ('<=', 0.8)))
-    for config, name in (('src-pfifo_fast-mirror', 'source with a qdisc'),
-                         ('virtio-src-mirror', 'virtio-net source'),
-                         ('virtio-dest', 'virtio-net destination')):
-        t.append((f'per-copy cost, {name} vs tc-mirred',
+    for config, name, peer in (
+            ('src-pfifo_fast-mirror', 'source with a qdisc', 'tc-mirred'),
+            ('virtio-src-mirror', 'virtio-net source', 'tc-mirred'),
+            ('virtio-dest', 'virtio-net destination',
+             'virtio-dest-tc-mirred')):
+        t.append((f'per-copy cost, {name} vs {peer}',
                   ratio(per_copy(row_of(config), path),
-                        per_copy(row_of('tc-mirred'), path)), ('<=', 0.6)))
+                        per_copy(row_of(peer), path)), ('<=', 0.6)))
     t.append(('per-copy cost, UDP GSO to a GSO destination vs tc-mirred',
               ratio(per_copy(row_of('udp-gso-mirror'), path),
                     per_copy(row_of('udp-gso-tc-mirred'), path)),
