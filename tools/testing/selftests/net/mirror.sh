@@ -99,7 +99,7 @@ wait_count()
 {
 	local what=$1 want=$2; shift 2
 
-	slowwait 5 until_counter_is ">= $want" "$@" > /dev/null
+	slowwait 30 until_counter_is ">= $want" "$@" > /dev/null
 	sleep 0.2
 	check_eq "$what" "$("$@")" "$want"
 }
@@ -340,9 +340,9 @@ capture()
 {
 	local ns=$1 dev=$2 count=$3 file=$4
 
-	in_ns "$ns" timeout 20 tcpdump -i "$dev" -Q "${5:-inout}" -c "$count" \
+	in_ns "$ns" timeout 60 tcpdump -i "$dev" -Q "${5:-inout}" -c "$count" \
 		-U -w "$file" -n 2> "$file.log" &
-	slowwait 5 grep -q listening "$file.log"
+	slowwait 30 grep -q listening "$file.log"
 }
 
 same_bytes()
@@ -869,7 +869,7 @@ destination_no_carrier()
 	setup
 	check_write "$A" s0 d0 ""
 	ip -n "$C" link set d1 down
-	slowwait 5 bash -c "[ \"\$(ip netns exec $A cat /sys/class/net/d0/carrier)\" = 0 ]"
+	slowwait 30 bash -c "[ \"\$(ip netns exec $A cat /sys/class/net/d0/carrier)\" = 0 ]"
 	tx=$(stat_get "$A" d0 tx_packets) drop=$(stat_get "$A" d0 tx_dropped)
 	rx=$(stat_get "$C" d1 rx_packets)
 	ping_s0 || check_eq "pings through the source" failed ok
@@ -897,7 +897,7 @@ slow_destination()
 	rx=$(stat_get "$C" d1 rx_packets)
 	ping_s0 "$n" 10.0.0.2 1000 ||
 		check_eq "pings through the source" failed ok
-	slowwait 5 bash -c "! tc -n $A -s qdisc show dev d0 | grep -q 'backlog [1-9]'"
+	slowwait 30 bash -c "! tc -n $A -s qdisc show dev d0 | grep -q 'backlog [1-9]'"
 	copies_accounted "$tx" "$drop" "$rx" $((2 * n))
 	[ "$dropped" -gt 0 ] ||
 		check_eq "copies the full queue dropped" 0 "some"
