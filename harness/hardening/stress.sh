@@ -165,21 +165,28 @@ churn_updown()
 # unload; their next write loads the module again
 churn_module()
 {
-	local f n names
+	local f n names i
 
 	while running; do
 		sleep 3
 		touch "$work/quiet"
-		sleep 1
-		# builtins only: a fork per device takes seconds here
-		for f in /sys/class/net/*/mirror_to; do
-			read -r -a names < "$f" 2> /dev/null || continue
-			for n in "${names[@]}"; do
-				echo "-$n" > "$f" 2> /dev/null
+		# A writer that looked before the file was there may still add
+		# an entry, its fork taking seconds: clear and try again
+		for ((i = 0; i < 3; i++)); do
+			sleep 1
+			# builtins only: a fork per device takes seconds here
+			for f in /sys/class/net/*/mirror_to; do
+				read -r -a names < "$f" 2> /dev/null || continue
+				for n in "${names[@]}"; do
+					echo "-$n" > "$f" 2> /dev/null
+				done
 			done
+			echo >> "$work/tries"
+			if rmmod mirror 2>> "$work/rmmod.err"; then
+				echo unloaded >> "$work/rmmod"
+				break
+			fi
 		done
-		echo >> "$work/tries"
-		rmmod mirror 2>> "$work/rmmod.err" && echo unloaded >> "$work/rmmod"
 		rm -f "$work/quiet"
 	done
 }
