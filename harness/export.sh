@@ -4,11 +4,31 @@
 # The reverse of tree.sh, for after an edit inside build/linux: write the
 # commits base..HEAD back as patches/ (mail files without the new files)
 # and the new files to their kernel paths in this repository.
+#
+# A file the series adds is added whole by one commit and changed by no
+# later one, so that the file at its kernel path here is the file that
+# is built: a commit that changes such a file is refused (squash the
+# change into the commit that adds it: git rebase -i base).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 tree=$top/build/linux
 git_t() { git -C "$tree" "$@"; }
+
+# Refuse before writing anything
+declare -A adder=()
+for c in $(git_t rev-list --reverse base..HEAD); do
+	for f in $(git_t diff-tree --no-commit-id -r --name-only "$c"); do
+		if [ -n "${adder[$f]:-}" ]; then
+			echo "export: $(git_t log -1 --format='%h ("%s")' "$c") changes $f," \
+				"which ${adder[$f]} adds: squash it there" >&2
+			exit 1
+		fi
+	done
+	for f in $(git_t diff-tree --no-commit-id -r --diff-filter=A --name-only "$c"); do
+		adder[$f]=$(git_t log -1 --format=%h "$c")
+	done
+done
 
 rm -f "$top"/patches/*.patch
 {

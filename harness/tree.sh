@@ -6,7 +6,9 @@
 #
 # The series is patches/series: one line per patch, naming its mail file
 # (message and diff to existing files) and the new files it adds, which live
-# as plain files at their kernel paths in this repository.
+# as plain files at their kernel paths in this repository. A new file is
+# added whole by its patch and changed by no other: the file here is the
+# file that is built, and the place to edit it.
 #
 # The commits are built in a private index, so the work tree is only
 # rewritten where a file really changed: an edit of net/core/mirror.c
@@ -48,10 +50,19 @@ parent=$(git_t rev-parse base)
 mail=$(mktemp -d)
 trap 'rm -rf "$mail" "$index"' EXIT
 
+new_files=$(sed -n '/^[^#]/s/^[^ ]*//p' "$top/patches/series" | tr ' ' '\n' | sed '/^$/d')
 while read -r patch files; do
 	case "$patch" in ''|'#'*) continue ;; esac
 	git mailinfo "$mail/msg" "$mail/diff" < "$top/patches/$patch" > "$mail/info"
 	if [ -s "$mail/diff" ]; then
+		# Only whole files: a diff to a new file would hide its code
+		for f in $(git_t apply --numstat "$mail/diff" | cut -f3); do
+			if grep -qxF "$f" <<< "$new_files"; then
+				echo "tree: patches/$patch changes $f, which the series" \
+					"adds whole: edit $f itself" >&2
+				exit 1
+			fi
+		done
 		git_t apply --cached "$mail/diff" ||
 			{ echo "tree: patches/$patch does not apply" >&2; exit 1; }
 	fi

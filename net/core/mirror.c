@@ -5,10 +5,12 @@
  *
  * Probes on the netif_receive_skb and net_dev_start_xmit tracepoints are
  * attached only while some device has a destination. A device's
- * destinations are an immutable array behind dev->mirror, replaced under
- * RTNL and read under RCU, so the probe's lookup is one load. Each copy
- * carries skb->mirror_copy, which no tunnel, veth or netns crossing
- * clears, so that a copy is never mirrored again.
+ * destinations, with their options, are an immutable array behind
+ * dev->mirror, replaced under RTNL and read under RCU, so the probe's
+ * lookup is one load; only each entry's per-CPU counters move from one
+ * array to the next. Each copy carries skb->mirror_copy, which no
+ * tunnel, veth or netns crossing clears, so that a copy is never
+ * mirrored again.
  *
  * See Documentation/networking/port-mirroring.rst.
  */
@@ -19,10 +21,13 @@
 #include <linux/cpuhotplug.h>
 #include <linux/delay.h>
 #include <linux/percpu.h>
+#include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 #include <net/dst.h>
 #include <net/mirror.h>
 #include <net/sch_generic.h>
@@ -31,26 +36,103 @@
 /* Copies a CPU may hold back while it owns a source's TX lock */
 #define MIRROR_BACKLOG_MAX	1000
 
+/* Which of the source's frames an entry copies, as in IFLA_MIRROR */
+#define MIRROR_RX	BIT(0)
+#define MIRROR_TX	BIT(1)
+#define MIRROR_BOTH	(MIRROR_RX | MIRROR_TX)
+
+static_assert(MIRROR_RX == IFLA_MIRROR_DIRECTION_RX);
+static_assert(MIRROR_TX == IFLA_MIRROR_DIRECTION_TX);
+static_assert(MIRROR_BOTH == IFLA_MIRROR_DIRECTION_BOTH);
+
+/* Shortest copy a snap length may leave: an Ethernet minimum frame */
+#define MIRROR_SNAPLEN_MIN	64
+
+/**
+ * struct mirror_stats - the counters of one entry on one CPU
+ * @packets: copies handed to the destination (a GSO copy counts its segments)
+ * @bytes: their bytes, from the link-layer header
+ * @dropped: copies that could not be taken or sent
+ * @syncp: protects the above, written only by their CPU with BH disabled
+ * @skip: frames left until sampling picks one; private to the CPU
+ */
+struct mirror_stats {
+	u64_stats_t		packets;
+	u64_stats_t		bytes;
+	u64_stats_t		dropped;
+	struct u64_stats_sync	syncp;
+	u32			skip;
+};
+
+/**
+ * struct mirror_opts - the options of one entry
+ * @dir: MIRROR_RX, MIRROR_TX or both
+ * @snaplen: cut copies to this many bytes; 0 for whole frames
+ * @sample: copy one frame in this many on average; 0 or 1 for all
+ */
+struct mirror_opts {
+	u32	dir;
+	u32	snaplen;
+	u32	sample;
+};
+
+/**
+ * struct mirror_dest - one entry: a destination of a source
+ * @dev: the destination, held
+ * @stats: counters, which outlive the array when the entry moves to the
+ *	next one
+ * @opts: options, fixed for the life of the array
+ * @tracker: tracks the reference on @dev
+ */
 struct mirror_dest {
-	struct net_device	*dev;
-	netdevice_tracker	tracker;
+	struct net_device		*dev;
+	struct mirror_stats __percpu	*stats;
+	struct mirror_opts		opts;
+	netdevice_tracker		tracker;
 };
 
 /**
  * struct netdev_mirror - the destinations of one source device
  * @list: entry in mirror_sources; protected by RTNL
- * @rcu: frees the array once no probe can be reading it
+ * @free_work: frees the array once no probe and no queued copy can be
+ *	using it
  * @source: the device whose dev->mirror points here
+ * @dead: entries whose counters go with the array: not in the next one
+ * @dirs: the directions of all entries, so that a frame that none copies
+ *	costs the probe one test
  * @count: number of destinations
  * @dest: destinations in the order they were added, each holding a
  *	reference on its device
  */
 struct netdev_mirror {
 	struct list_head	list;
-	struct rcu_head		rcu;
+	struct rcu_work		free_work;
 	struct net_device	*source;
+	unsigned long		dead;
+	u32			dirs;
 	unsigned int		count;
 	struct mirror_dest	dest[] __counted_by(count);
+};
+
+/*
+ * A table being edited, from a copy of the published one: requests
+ * apply to it one by one, and it is published only when all succeeded.
+ */
+struct mirror_edit {
+	struct net_device	*source;
+	unsigned int		count;
+	struct mirror_dest	dest[NETDEV_MIRROR_MAX_DEST];
+};
+
+/* A copy waiting in a backlog: the counters of its entry */
+struct mirror_skb_cb {
+	struct mirror_stats __percpu	*stats;
+};
+
+#define MIRROR_SKB_CB(skb)	((struct mirror_skb_cb *)(skb)->cb)
+
+static const struct mirror_opts mirror_default_opts = {
+	.dir		= MIRROR_BOTH,
 };
 
 /**
@@ -86,6 +168,29 @@ static int mirror_cpuhp_state;
 
 /* Every netdev_mirror in use; protected by RTNL */
 static LIST_HEAD(mirror_sources);
+
+/* Frees replaced arrays; drained before the module goes */
+static struct workqueue_struct *mirror_wq;
+
+static void mirror_count(struct mirror_stats __percpu *stats,
+			 unsigned int segs, unsigned int len)
+{
+	struct mirror_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_add(&s->packets, segs);
+	u64_stats_add(&s->bytes, len);
+	u64_stats_update_end(&s->syncp);
+}
+
+static void mirror_count_drop(struct mirror_stats __percpu *stats)
+{
+	struct mirror_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->dropped);
+	u64_stats_update_end(&s->syncp);
+}
 
 /* Whether tc/tcx or netfilter egress hooks would see what @dev sends */
 static bool mirror_egress_hooked(const struct net_device *dev)
@@ -138,13 +243,21 @@ static u16 mirror_pick_tx(struct net_device *to, struct sk_buff *copy)
  * driver's TX lock already (a copy taken inside the destination's own
  * transmit), which dev_queue_xmit() detects.
  */
-static void mirror_xmit(struct sk_buff *copy)
+static void mirror_xmit(struct sk_buff *copy,
+			struct mirror_stats __percpu *stats)
 {
 	struct net_device *to = copy->dev;
 	/* A root qdisc, or noqueue, is every queue's */
 	bool queued = !qdisc_txq_has_no_queue(netdev_get_tx_queue(to, 0));
 	bool direct = !queued && !skb_is_gso(copy) && !mirror_egress_hooked(to);
+	unsigned int len = copy->len;
+	unsigned int segs = 1;
 	u16 q = 0;
+	int ret;
+
+	/* A GSO packet from an untrusted source has no count yet */
+	if (skb_is_gso(copy) && skb_shinfo(copy)->gso_segs)
+		segs = skb_shinfo(copy)->gso_segs;
 
 	if (direct) {
 		struct netdev_queue *txq;
@@ -157,19 +270,25 @@ static void mirror_xmit(struct sk_buff *copy)
 		if (dev_nit_active(to))
 			dev_queue_xmit_nit(copy, to);
 		/* It counts the drops it makes, but leaves a busy skb */
-		if (__dev_direct_xmit(copy, q) == NETDEV_TX_BUSY) {
+		ret = __dev_direct_xmit(copy, q);
+		if (ret == NETDEV_TX_BUSY) {
 			dev_core_stats_tx_dropped_inc(to);
 			kfree_skb(copy);
 		}
-		return;
+	} else {
+		/*
+		 * Drivers count the drops they make: only a qdisc's, which
+		 * no device counter sees, are added here.
+		 */
+		ret = dev_queue_xmit(copy);
+		if (ret == NET_XMIT_DROP && queued)
+			dev_core_stats_tx_dropped_inc(to);
 	}
 
-	/*
-	 * Drivers count the drops they make: only a qdisc's, which no
-	 * device counter sees, are added here.
-	 */
-	if (dev_queue_xmit(copy) == NET_XMIT_DROP && queued)
-		dev_core_stats_tx_dropped_inc(to);
+	if (net_xmit_eval(ret) == NET_XMIT_SUCCESS)
+		mirror_count(stats, segs, len);
+	else
+		mirror_count_drop(stats);
 }
 
 static int mirror_backlog_poll(struct napi_struct *napi, int budget)
@@ -182,7 +301,7 @@ static int mirror_backlog_poll(struct napi_struct *napi, int budget)
 	while (work < budget && (copy = __skb_dequeue(&bl->queue))) {
 		struct net_device *to = copy->dev;
 
-		mirror_xmit(copy);
+		mirror_xmit(copy, MIRROR_SKB_CB(copy)->stats);
 		dev_put(to);
 		work++;
 	}
@@ -215,17 +334,24 @@ static void mirror_backlog_drain(void)
 	}
 }
 
-static void mirror_backlog_add(struct sk_buff *copy)
+static void mirror_backlog_add(struct sk_buff *copy,
+			       struct mirror_stats __percpu *stats)
 {
 	struct mirror_backlog *bl = this_cpu_ptr(mirror_backlogs);
 
 	if (unlikely(skb_queue_len(&bl->queue) >= MIRROR_BACKLOG_MAX)) {
 		dev_core_stats_tx_dropped_inc(copy->dev);
+		mirror_count_drop(stats);
 		kfree_skb(copy);
 		return;
 	}
-	/* The copy outlives this RCU section: pin its device until sent */
+	/*
+	 * The copy outlives this RCU section: pin its device until sent.
+	 * Its entry's counters are freed only once the backlogs sent the
+	 * copies queued before (mirror_free_work()).
+	 */
 	dev_hold(copy->dev);
+	MIRROR_SKB_CB(copy)->stats = stats;
 	__skb_queue_tail(&bl->queue, copy);
 	WRITE_ONCE(bl->queued, bl->queued + 1);
 	if (skb_queue_len(&bl->queue) == 1)
@@ -268,9 +394,59 @@ static void mirror_rx_headers(struct sk_buff *copy, const struct net_device *to)
 		skb_push_rcsum(copy, -skb_mac_offset(copy));
 }
 
-static void mirror_one(struct sk_buff *skb, struct net_device *to,
+/*
+ * Cut a copy to @snaplen bytes from its link-layer header. A linear
+ * clone only needs a shorter length. A paged or GSO one first gets a
+ * head and frag list of its own, as the original's are shared; a GSO
+ * one becomes one frame, which must fit the MTU of @to, its
+ * destination. A checksum left to the device would cover bytes that
+ * are gone.
+ */
+static int mirror_trim(struct sk_buff *copy, const struct net_device *to,
+		       unsigned int snaplen)
+{
+	if (skb_is_gso(copy)) {
+		snaplen = min(snaplen, READ_ONCE(to->mtu) + to->hard_header_len);
+		if (skb_unclone(copy, GFP_ATOMIC) || pskb_trim(copy, snaplen))
+			return -ENOMEM;
+		skb_gso_reset(copy);
+	} else if (skb_is_nonlinear(copy)) {
+		if (skb_unclone(copy, GFP_ATOMIC) || pskb_trim(copy, snaplen))
+			return -ENOMEM;
+	} else {
+		__skb_trim(copy, snaplen);
+	}
+	copy->ip_summed = CHECKSUM_NONE;
+	return 0;
+}
+
+/*
+ * Whether sampling picks this frame for @d: after each pick the next
+ * comes a random 1..2N-1 frames later, N on average, so that no
+ * periodic pattern in the traffic is favoured. Counted per CPU; a
+ * countdown longer than N allows (N was just lowered) ends at once.
+ */
+static bool mirror_sampled(const struct mirror_dest *d)
+{
+	u32 max = 2 * d->opts.sample - 1;
+	u32 left;
+
+	if (likely(d->opts.sample <= 1))
+		return true;
+
+	left = __this_cpu_read(d->stats->skip);
+	if (left > 1 && left <= max) {
+		__this_cpu_write(d->stats->skip, left - 1);
+		return false;
+	}
+	__this_cpu_write(d->stats->skip, get_random_u32_inclusive(1, max));
+	return true;
+}
+
+static void mirror_one(struct sk_buff *skb, const struct mirror_dest *d,
 		       bool rx, bool defer)
 {
+	struct net_device *to = d->dev;
 	struct sk_buff *copy;
 
 	if (unlikely(!(READ_ONCE(to->flags) & IFF_UP) ||
@@ -284,6 +460,12 @@ static void mirror_one(struct sk_buff *skb, struct net_device *to,
 	if (rx)
 		mirror_rx_headers(copy, to);
 
+	if (d->opts.snaplen && copy->len > d->opts.snaplen &&
+	    unlikely(mirror_trim(copy, to, d->opts.snaplen))) {
+		kfree_skb(copy);
+		goto drop;
+	}
+
 	copy->mirror_copy = 1;
 	copy->dev = to;
 	skb_dst_drop(copy);
@@ -293,37 +475,43 @@ static void mirror_one(struct sk_buff *skb, struct net_device *to,
 	skb_set_queue_mapping(copy, 0);
 
 	if (defer)
-		mirror_backlog_add(copy);
+		mirror_backlog_add(copy, d->stats);
 	else
-		mirror_xmit(copy);
+		mirror_xmit(copy, d->stats);
 	return;
 
 drop:
 	dev_core_stats_tx_dropped_inc(to);
+	mirror_count_drop(d->stats);
 }
 
 static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
 			 const struct netdev_mirror *m, bool rx)
 {
-	bool defer = false;
+	u32 dir = rx ? MIRROR_RX : MIRROR_TX;
+	int defer = rx ? false : -1;
 	unsigned int i;
 
 	if (skb->mirror_copy)
 		return;
 
-	if (rx) {
-		/* Skip what the packet taps skip: frames looped back to us
-		 * (already mirrored on transmit) and emergency memory.
-		 */
-		if (unlikely(skb->pkt_type == PACKET_LOOPBACK ||
-			     skb_pfmemalloc(skb)))
-			return;
-	} else {
-		defer = mirror_must_defer(skb, dev);
-	}
+	/* Skip what the packet taps skip: frames looped back to us (already
+	 * mirrored on transmit) and emergency memory.
+	 */
+	if (rx && unlikely(skb->pkt_type == PACKET_LOOPBACK ||
+			   skb_pfmemalloc(skb)))
+		return;
 
-	for (i = 0; i < m->count; i++)
-		mirror_one(skb, m->dest[i].dev, rx, defer);
+	for (i = 0; i < m->count; i++) {
+		const struct mirror_dest *d = &m->dest[i];
+
+		if (!(d->opts.dir & dir) || !mirror_sampled(d))
+			continue;
+		/* Only once a copy is due: sampling skips most frames */
+		if (defer < 0)
+			defer = mirror_must_defer(skb, dev);
+		mirror_one(skb, d, rx, defer);
+	}
 }
 
 /*
@@ -336,7 +524,7 @@ static void mirror_rx_probe(void *unused, struct sk_buff *skb)
 {
 	const struct netdev_mirror *m = rcu_dereference_sched(skb->dev->mirror);
 
-	if (unlikely(m))
+	if (unlikely(m) && (m->dirs & MIRROR_RX))
 		mirror_frame(skb, skb->dev, m, true);
 }
 
@@ -350,7 +538,7 @@ static void mirror_tx_probe(void *unused, const struct sk_buff *skb,
 	 * and sends it on unchanged: cloning only marks it cloned, after
 	 * which no one writes to its data without making a private copy.
 	 */
-	if (unlikely(m))
+	if (unlikely(m) && (m->dirs & MIRROR_TX))
 		mirror_frame((struct sk_buff *)skb, dev, m, false);
 }
 
@@ -403,11 +591,34 @@ static struct netdev_mirror *mirror_alloc(struct net_device *source,
 	return m;
 }
 
-/* Make @new the destinations of its source in place of @old */
-static void mirror_publish(struct netdev_mirror *old, struct netdev_mirror *new)
+/*
+ * An array replaced by another may still be read by a probe, and the
+ * counters of an entry it alone had (@dead) by a copy in a backlog,
+ * queued before the grace period: this runs after that period, and
+ * drains the backlogs before freeing those.
+ */
+static void mirror_free_work(struct work_struct *work)
 {
-	struct net_device *source = old ? old->source : new->source;
+	struct netdev_mirror *m;
+	unsigned int i;
 
+	m = container_of(to_rcu_work(work), struct netdev_mirror, free_work);
+	if (m->dead) {
+		mirror_backlog_drain();
+		for (i = 0; i < m->count; i++)
+			if (m->dead & BIT(i))
+				free_percpu(m->dest[i].stats);
+	}
+	kfree(m);
+}
+
+/*
+ * Make @new the destinations of @source in place of @old; the entries of
+ * @old in @dead are not in @new, and their references are dropped.
+ */
+static void mirror_publish(struct net_device *source, struct netdev_mirror *old,
+			   struct netdev_mirror *new, unsigned long dead)
+{
 	if (old && new)
 		list_replace(&old->list, &new->list);
 	else if (new)
@@ -416,53 +627,138 @@ static void mirror_publish(struct netdev_mirror *old, struct netdev_mirror *new)
 		list_del(&old->list);
 
 	rcu_assign_pointer(source->mirror, new);
-	if (old)
-		kfree_rcu(old, rcu);
+	if (old) {
+		old->dead = dead;
+		INIT_RCU_WORK(&old->free_work, mirror_free_work);
+		queue_rcu_work(mirror_wq, &old->free_work);
+	}
 	if (list_empty(&mirror_sources))
 		mirror_probes_detach();
 }
 
-static int mirror_find(const struct netdev_mirror *m,
+static int mirror_find(const struct mirror_dest *dest, unsigned int count,
 		       const struct net_device *dev)
 {
 	unsigned int i;
 
-	for (i = 0; m && i < m->count; i++)
-		if (m->dest[i].dev == dev)
+	for (i = 0; i < count; i++)
+		if (dest[i].dev == dev)
 			return i;
 	return -ENOENT;
 }
 
-static int mirror_add(struct net_device *dev, struct net_device *to)
+/* Whether @e keeps the entry whose counters are @stats */
+static bool mirror_edit_keeps(const struct mirror_edit *e,
+			      const struct mirror_stats __percpu *stats)
 {
-	struct netdev_mirror *old = rtnl_dereference(dev->mirror);
-	unsigned int n = old ? old->count : 0;
-	struct netdev_mirror *new;
-	int err;
+	unsigned int i;
 
-	if (mirror_find(old, to) >= 0)
+	for (i = 0; i < e->count; i++)
+		if (e->dest[i].stats == stats)
+			return true;
+	return false;
+}
+
+static void mirror_edit_start(struct mirror_edit *e, struct net_device *source)
+{
+	const struct netdev_mirror *m = rtnl_dereference(source->mirror);
+
+	e->source = source;
+	e->count = m ? m->count : 0;
+	if (m)
+		memcpy(e->dest, m->dest, m->count * sizeof(*m->dest));
+}
+
+static int mirror_edit_add(struct mirror_edit *e, struct net_device *to,
+			   const struct mirror_opts *opts)
+{
+	struct mirror_dest *d;
+
+	if (mirror_find(e->dest, e->count, to) >= 0)
 		return -EEXIST;
-	if (n >= NETDEV_MIRROR_MAX_DEST)
+	if (e->count >= NETDEV_MIRROR_MAX_DEST)
 		return -ENOSPC;
 
-	new = mirror_alloc(dev, n + 1, GFP_KERNEL);
-	if (!new)
-		return -ENOMEM;
+	d = &e->dest[e->count++];
+	memset(d, 0, sizeof(*d));
+	d->dev = to;
+	d->opts = *opts;
+	return 0;
+}
 
-	if (list_empty(&mirror_sources)) {
+static int mirror_edit_del(struct mirror_edit *e, struct net_device *to)
+{
+	int i = mirror_find(e->dest, e->count, to);
+
+	if (i < 0)
+		return i;
+	e->count--;
+	memmove(e->dest + i, e->dest + i + 1,
+		(e->count - i) * sizeof(*e->dest));
+	return 0;
+}
+
+/*
+ * Publish an edited table. Entries added by the edit get counters and a
+ * reference on their device; entries of the old table left out of it
+ * lose theirs. On failure nothing is published or changed.
+ */
+static int mirror_edit_commit(struct mirror_edit *e)
+{
+	struct netdev_mirror *old = rtnl_dereference(e->source->mirror);
+	unsigned long fresh = 0, dead = 0;
+	struct netdev_mirror *new = NULL;
+	int err = -ENOMEM;
+	unsigned int i;
+
+	for (i = 0; i < e->count; i++) {
+		if (e->dest[i].stats)
+			continue;
+		e->dest[i].stats = netdev_alloc_pcpu_stats(struct mirror_stats);
+		if (!e->dest[i].stats)
+			goto err_free;
+		fresh |= BIT(i);
+	}
+
+	if (e->count) {
+		new = mirror_alloc(e->source, e->count, GFP_KERNEL);
+		if (!new)
+			goto err_free;
+		memcpy(new->dest, e->dest, e->count * sizeof(*e->dest));
+		for (i = 0; i < e->count; i++)
+			new->dirs |= e->dest[i].opts.dir;
+	}
+
+	if (!old && new && list_empty(&mirror_sources)) {
 		err = mirror_probes_attach();
-		if (err) {
-			kfree(new);
-			return err;
+		if (err)
+			goto err_free;
+	}
+
+	for (i = 0; i < e->count; i++)
+		if (fresh & BIT(i))
+			netdev_hold(new->dest[i].dev, &new->dest[i].tracker,
+				    GFP_KERNEL);
+	for (i = 0; old && i < old->count; i++) {
+		if (!mirror_edit_keeps(e, old->dest[i].stats)) {
+			netdev_put(old->dest[i].dev, &old->dest[i].tracker);
+			dead |= BIT(i);
 		}
 	}
 
-	if (old)
-		memcpy(new->dest, old->dest, n * sizeof(*new->dest));
-	new->dest[n].dev = to;
-	netdev_hold(to, &new->dest[n].tracker, GFP_KERNEL);
-	mirror_publish(old, new);
+	if (old || new)
+		mirror_publish(e->source, old, new, dead);
 	return 0;
+
+err_free:
+	kfree(new);
+	for (i = 0; i < e->count; i++) {
+		if (fresh & BIT(i)) {
+			free_percpu(e->dest[i].stats);
+			e->dest[i].stats = NULL;
+		}
+	}
+	return err;
 }
 
 /* Drop destination @i of @old; cannot fail, as unregistration needs it */
@@ -470,6 +766,7 @@ static void mirror_remove(struct netdev_mirror *old, unsigned int i)
 {
 	struct netdev_mirror *new = NULL;
 	unsigned int n = old->count - 1;
+	unsigned int j;
 
 	netdev_put(old->dest[i].dev, &old->dest[i].tracker);
 	if (n) {
@@ -478,8 +775,10 @@ static void mirror_remove(struct netdev_mirror *old, unsigned int i)
 		memcpy(new->dest, old->dest, i * sizeof(*new->dest));
 		memcpy(new->dest + i, old->dest + i + 1,
 		       (n - i) * sizeof(*new->dest));
+		for (j = 0; j < n; j++)
+			new->dirs |= new->dest[j].opts.dir;
 	}
-	mirror_publish(old, new);
+	mirror_publish(old->source, old, new, BIT(i));
 }
 
 static void mirror_remove_all(struct netdev_mirror *old)
@@ -488,16 +787,44 @@ static void mirror_remove_all(struct netdev_mirror *old)
 
 	for (i = 0; i < old->count; i++)
 		netdev_put(old->dest[i].dev, &old->dest[i].tracker);
-	mirror_publish(old, NULL);
+	mirror_publish(old->source, old, NULL, BIT(old->count) - 1);
+}
+
+/* Whether @to may be a destination of @dev; 0 or the errno */
+static int mirror_check_dest(struct net_device *dev, struct net_device *to,
+			     const struct nlattr *attr,
+			     struct netlink_ext_ack *extack)
+{
+	if (to == dev) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "Device cannot mirror to itself");
+		return -EINVAL;
+	}
+	if (to->type != dev->type) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "Mirror destination has another link-layer type");
+		return -EOPNOTSUPP;
+	}
+	if (netdev_has_upper_dev(dev, to) || netdev_has_upper_dev(to, dev)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "Mirror destination is stacked on the device or under it");
+		return -ELOOP;
+	}
+	return 0;
+}
+
+/* Tell listeners of RTM_NEWLINK that a source's table changed */
+static void mirror_notify(struct net_device *source)
+{
+	rtmsg_ifinfo(RTM_NEWLINK, source, 0, GFP_KERNEL, 0, NULL);
 }
 
 static int mirror_update(struct net_device *dev, const char *req, size_t len)
 {
-	struct netdev_mirror *m = rtnl_dereference(dev->mirror);
+	struct mirror_edit e;
 	char name[IFNAMSIZ];
 	struct net_device *to;
 	bool remove = false;
-	int i;
+	int err;
 
 	ASSERT_RTNL();
 
@@ -518,21 +845,22 @@ static int mirror_update(struct net_device *dev, const char *req, size_t len)
 	if (!to)
 		return -ENODEV;
 
-	if (remove) {
-		i = mirror_find(m, to);
-		if (i < 0)
-			return i;
-		mirror_remove(m, i);
-		return 0;
+	if (!remove) {
+		err = mirror_check_dest(dev, to, NULL, NULL);
+		if (err)
+			return err;
 	}
 
-	if (to == dev)
-		return -EINVAL;
-	if (to->type != dev->type)
-		return -EOPNOTSUPP;
-	if (netdev_has_upper_dev(dev, to) || netdev_has_upper_dev(to, dev))
-		return -ELOOP;
-	return mirror_add(dev, to);
+	mirror_edit_start(&e, dev);
+	if (remove)
+		err = mirror_edit_del(&e, to);
+	else
+		err = mirror_edit_add(&e, to, &mirror_default_opts);
+	if (!err)
+		err = mirror_edit_commit(&e);
+	if (!err)
+		mirror_notify(dev);
+	return err;
 }
 
 static ssize_t mirror_show(const struct net_device *dev, char *buf)
@@ -548,6 +876,249 @@ static ssize_t mirror_show(const struct net_device *dev, char *buf)
 	return len;
 }
 
+static const struct netlink_range_validation mirror_snaplen_range = {
+	.max	= U16_MAX,
+};
+
+static const struct netlink_range_validation mirror_sample_range = {
+	.min	= 1,
+	.max	= INT_MAX,
+};
+
+static const struct nla_policy mirror_entry_policy[IFLA_MIRROR_ENTRY_MAX + 1] = {
+	[IFLA_MIRROR_ENTRY_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[IFLA_MIRROR_ENTRY_DIRECTION]	= NLA_POLICY_RANGE(NLA_U32,
+							   IFLA_MIRROR_DIRECTION_RX,
+							   IFLA_MIRROR_DIRECTION_BOTH),
+	[IFLA_MIRROR_ENTRY_SNAPLEN]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&mirror_snaplen_range),
+	[IFLA_MIRROR_ENTRY_SAMPLE]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&mirror_sample_range),
+	[IFLA_MIRROR_ENTRY_STATS]	= { .type = NLA_NESTED },
+};
+
+static const struct nla_policy mirror_policy[IFLA_MIRROR_MAX + 1] = {
+	[IFLA_MIRROR_ENTRY]	= NLA_POLICY_NESTED(mirror_entry_policy),
+	[IFLA_MIRROR_ADD]	= NLA_POLICY_NESTED(mirror_entry_policy),
+	[IFLA_MIRROR_CHANGE]	= NLA_POLICY_NESTED(mirror_entry_policy),
+	[IFLA_MIRROR_DEL]	= NLA_POLICY_NESTED(mirror_entry_policy),
+};
+
+/* Apply the options present in @tb to @opts */
+static int mirror_nl_opts(struct mirror_opts *opts, struct nlattr **tb,
+			  struct netlink_ext_ack *extack)
+{
+	struct nlattr *snaplen = tb[IFLA_MIRROR_ENTRY_SNAPLEN];
+
+	if (snaplen) {
+		u32 len = nla_get_u32(snaplen);
+
+		if (len && len < MIRROR_SNAPLEN_MIN) {
+			NL_SET_ERR_MSG_ATTR_FMT(extack, snaplen,
+						"Snap length must be 0 or at least %u",
+						MIRROR_SNAPLEN_MIN);
+			return -ERANGE;
+		}
+		opts->snaplen = len;
+	}
+	if (tb[IFLA_MIRROR_ENTRY_DIRECTION])
+		opts->dir = nla_get_u32(tb[IFLA_MIRROR_ENTRY_DIRECTION]);
+	if (tb[IFLA_MIRROR_ENTRY_SAMPLE])
+		opts->sample = nla_get_u32(tb[IFLA_MIRROR_ENTRY_SAMPLE]);
+	return 0;
+}
+
+/* Apply one IFLA_MIRROR_ADD, _CHANGE or _DEL request to @e */
+static int mirror_nl_request(struct mirror_edit *e, const struct nlattr *req,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[IFLA_MIRROR_ENTRY_MAX + 1];
+	struct net_device *dev = e->source;
+	struct mirror_opts opts;
+	struct net_device *to;
+	struct nlattr *index;
+	int err, i;
+
+	/* Entries and their counters are what a reply reports */
+	if (nla_type(req) == IFLA_MIRROR_ENTRY) {
+		NL_SET_ERR_MSG_ATTR(extack, req,
+				    "Use IFLA_MIRROR_ADD, _CHANGE or _DEL");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, IFLA_MIRROR_ENTRY_MAX, req,
+			       mirror_entry_policy, extack);
+	if (err)
+		return err;
+	if (tb[IFLA_MIRROR_ENTRY_STATS]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_MIRROR_ENTRY_STATS],
+				    "Mirror counters are read only");
+		return -EINVAL;
+	}
+
+	if (NL_REQ_ATTR_CHECK(extack, req, tb, IFLA_MIRROR_ENTRY_IFINDEX)) {
+		NL_SET_ERR_MSG(extack, "Mirror destination ifindex missing");
+		return -EINVAL;
+	}
+	index = tb[IFLA_MIRROR_ENTRY_IFINDEX];
+	to = __dev_get_by_index(dev_net(dev), nla_get_u32(index));
+	if (!to) {
+		NL_SET_ERR_MSG_ATTR(extack, index, "Mirror destination not found");
+		return -ENODEV;
+	}
+
+	switch (nla_type(req)) {
+	case IFLA_MIRROR_ADD:
+		err = mirror_check_dest(dev, to, index, extack);
+		if (err)
+			return err;
+		opts = mirror_default_opts;
+		err = mirror_nl_opts(&opts, tb, extack);
+		if (err)
+			return err;
+		err = mirror_edit_add(e, to, &opts);
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG_ATTR(extack, index,
+					    "Device already mirrors to this destination");
+		else if (err == -ENOSPC)
+			NL_SET_ERR_MSG_ATTR_FMT(extack, req,
+						"Device already has %u mirror destinations",
+						NETDEV_MIRROR_MAX_DEST);
+		return err;
+	case IFLA_MIRROR_CHANGE:
+		i = mirror_find(e->dest, e->count, to);
+		if (i < 0)
+			break;
+		opts = e->dest[i].opts;
+		err = mirror_nl_opts(&opts, tb, extack);
+		if (!err)
+			e->dest[i].opts = opts;
+		return err;
+	default:	/* IFLA_MIRROR_DEL */
+		if (tb[IFLA_MIRROR_ENTRY_DIRECTION] ||
+		    tb[IFLA_MIRROR_ENTRY_SNAPLEN] ||
+		    tb[IFLA_MIRROR_ENTRY_SAMPLE]) {
+			NL_SET_ERR_MSG_ATTR(extack, req,
+					    "Removing a mirror takes no options");
+			return -EINVAL;
+		}
+		if (!mirror_edit_del(e, to))
+			return 0;
+		break;
+	}
+	NL_SET_ERR_MSG_ATTR(extack, index, "Device does not mirror to this destination");
+	return -ENOENT;
+}
+
+static int mirror_setlink(struct net_device *dev, const struct nlattr *attr,
+			  struct netlink_ext_ack *extack)
+{
+	const struct nlattr *req;
+	struct mirror_edit e;
+	int err, rem;
+
+	ASSERT_RTNL();
+
+	err = nla_validate_nested(attr, IFLA_MIRROR_MAX, mirror_policy, extack);
+	if (err || !nla_len(attr))
+		return err;
+
+	mirror_edit_start(&e, dev);
+	nla_for_each_nested(req, attr, rem) {
+		err = mirror_nl_request(&e, req, extack);
+		if (err)
+			return err;
+	}
+
+	err = mirror_edit_commit(&e);
+	if (err) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "Cannot set up the mirror table");
+		return err;
+	}
+	mirror_notify(dev);
+	return 0;
+}
+
+static void mirror_stats_read(const struct mirror_dest *d, u64 *packets,
+			      u64 *bytes, u64 *dropped)
+{
+	int cpu;
+
+	*packets = 0;
+	*bytes = 0;
+	*dropped = 0;
+	for_each_possible_cpu(cpu) {
+		const struct mirror_stats *s = per_cpu_ptr(d->stats, cpu);
+		unsigned int start;
+		u64 p, b, dr;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			p = u64_stats_read(&s->packets);
+			b = u64_stats_read(&s->bytes);
+			dr = u64_stats_read(&s->dropped);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		*packets += p;
+		*bytes += b;
+		*dropped += dr;
+	}
+}
+
+static int mirror_fill_stats(struct sk_buff *skb, const struct mirror_dest *d)
+{
+	u64 packets, bytes, dropped;
+	struct nlattr *nest;
+
+	mirror_stats_read(d, &packets, &bytes, &dropped);
+	nest = nla_nest_start(skb, IFLA_MIRROR_ENTRY_STATS);
+	if (!nest ||
+	    nla_put_u64_64bit(skb, IFLA_MIRROR_STATS_PACKETS, packets,
+			      IFLA_MIRROR_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, IFLA_MIRROR_STATS_BYTES, bytes,
+			      IFLA_MIRROR_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, IFLA_MIRROR_STATS_DROPPED, dropped,
+			      IFLA_MIRROR_STATS_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int mirror_fill_info(struct sk_buff *skb, const struct net_device *dev,
+			    u32 ext_filter_mask)
+{
+	const struct netdev_mirror *m = rtnl_dereference(dev->mirror);
+	struct nlattr *table, *entry;
+	unsigned int i;
+
+	if (!m)
+		return 0;
+
+	table = nla_nest_start(skb, IFLA_MIRROR);
+	if (!table)
+		return -EMSGSIZE;
+	for (i = 0; i < m->count; i++) {
+		const struct mirror_dest *d = &m->dest[i];
+
+		entry = nla_nest_start(skb, IFLA_MIRROR_ENTRY);
+		if (!entry ||
+		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_IFINDEX, d->dev->ifindex) ||
+		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_DIRECTION, d->opts.dir) ||
+		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_SNAPLEN, d->opts.snaplen) ||
+		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_SAMPLE,
+				max(d->opts.sample, 1U)))
+			goto err_cancel;
+		if (!(ext_filter_mask & RTEXT_FILTER_SKIP_STATS) &&
+		    mirror_fill_stats(skb, d))
+			goto err_cancel;
+		nla_nest_end(skb, entry);
+	}
+	nla_nest_end(skb, table);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, table);
+	return -EMSGSIZE;
+}
+
 /*
  * Entries follow devices: unregistration, which a move to another netns
  * also sends, drops every entry of the device and every entry naming it.
@@ -557,6 +1128,7 @@ static ssize_t mirror_show(const struct net_device *dev, char *buf)
 static void mirror_dev_unregister(struct net_device *dev)
 {
 	struct netdev_mirror *m, *tmp;
+	struct net_device *source;
 	int i;
 
 	m = rtnl_dereference(dev->mirror);
@@ -564,9 +1136,12 @@ static void mirror_dev_unregister(struct net_device *dev)
 		mirror_remove_all(m);
 
 	list_for_each_entry_safe(m, tmp, &mirror_sources, list) {
-		i = mirror_find(m, dev);
-		if (i >= 0)
+		i = mirror_find(m->dest, m->count, dev);
+		if (i >= 0) {
+			source = m->source;
 			mirror_remove(m, i);
+			mirror_notify(source);
+		}
 	}
 }
 
@@ -579,6 +1154,8 @@ static void mirror_dev_unregister(struct net_device *dev)
 static void mirror_dev_type_change(struct net_device *dev)
 {
 	struct netdev_mirror *m, *tmp;
+	struct net_device *source;
+	bool changed = false;
 	unsigned int i;
 	int j;
 
@@ -587,16 +1164,22 @@ again:
 	for (i = 0; m && i < m->count; i++) {
 		if (m->dest[i].dev->type != dev->type) {
 			mirror_remove(m, i);
+			changed = true;
 			goto again;
 		}
 	}
+	if (changed)
+		mirror_notify(dev);
 
 	list_for_each_entry_safe(m, tmp, &mirror_sources, list) {
 		if (m->source->type == dev->type)
 			continue;
-		j = mirror_find(m, dev);
-		if (j >= 0)
+		j = mirror_find(m->dest, m->count, dev);
+		if (j >= 0) {
+			source = m->source;
 			mirror_remove(m, j);
+			mirror_notify(source);
+		}
 	}
 }
 
@@ -621,8 +1204,10 @@ static struct notifier_block mirror_netdev_notifier = {
 };
 
 static const struct netdev_mirror_ops mirror_ops = {
-	.update	= mirror_update,
-	.show	= mirror_show,
+	.update		= mirror_update,
+	.show		= mirror_show,
+	.setlink	= mirror_setlink,
+	.fill_info	= mirror_fill_info,
 };
 
 /*
@@ -700,16 +1285,26 @@ static int __init mirror_init(void)
 	if (err)
 		return err;
 
-	err = register_netdevice_notifier(&mirror_netdev_notifier);
-	if (err) {
-		mirror_backlogs_free();
-		return err;
+	mirror_wq = alloc_workqueue("mirror", 0, 0);
+	if (!mirror_wq) {
+		err = -ENOMEM;
+		goto err_backlogs;
 	}
+
+	err = register_netdevice_notifier(&mirror_netdev_notifier);
+	if (err)
+		goto err_wq;
 
 	rtnl_lock();
 	netdev_mirror_set_ops(&mirror_ops);
 	rtnl_unlock();
 	return 0;
+
+err_wq:
+	destroy_workqueue(mirror_wq);
+err_backlogs:
+	mirror_backlogs_free();
+	return err;
 }
 
 static void __exit mirror_exit(void)
@@ -720,10 +1315,12 @@ static void __exit mirror_exit(void)
 	unregister_netdevice_notifier(&mirror_netdev_notifier);
 
 	/* No entry is left, as each holds the module: let the last probe
-	 * finish, then the copies it queued.
+	 * finish, then the copies it queued, then the replaced arrays go.
 	 */
 	tracepoint_synchronize_unregister();
 	mirror_backlog_drain();
+	rcu_barrier();
+	destroy_workqueue(mirror_wq);
 	mirror_backlogs_free();
 }
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Port mirroring through /sys/class/net/<dev>/mirror_to
-# (Documentation/networking/port-mirroring.rst).
+# Port mirroring through /sys/class/net/<dev>/mirror_to and rtnetlink's
+# IFLA_MIRROR (Documentation/networking/port-mirroring.rst).
 #
 # Most cases use three namespaces: $A holds the source s0 and the
 # destinations, $B the far end s1 of s0, and $C the far ends of the
@@ -41,6 +41,16 @@ ALL_TESTS="
 	netns_move
 	rename
 	type_change
+	nl_module_autoload
+	nl_directions
+	nl_snaplen
+	nl_sample
+	nl_change_under_traffic
+	nl_counters
+	nl_same_table
+	nl_errors
+	nl_monitor
+	nl_dump_many
 "
 
 NPINGS=10
@@ -1045,6 +1055,551 @@ type_change()
 	check_eq "d0's destinations" "$(mirror_read "$A" d0)" ""
 
 	log_test "a bond's type change drops the entries it can no longer carry"
+	cleanup
+}
+
+# The netlink interface (IFLA_MIRROR) through ip, from the iproute2
+# series, and ynl (tools/net/ynl) for what ip does not send
+YNL_LIB=$(realpath -q "$(dirname "$0")/../../../net/ynl")
+RT_LINK_SPEC=$(realpath -q "$(dirname "$0")/../../../../Documentation/netlink/specs/rt_link.yaml")
+
+# nl_check NAME: whether ip configures mirrors; else NAME is skipped
+nl_check()
+{
+	if ! ip link help 2>&1 | grep -q 'mirror {'; then
+		log_test_skip "$1" "ip lacks \"ip link set DEV mirror\""
+		return 1
+	fi
+	if ! command -v jq > /dev/null; then
+		log_test_skip "$1" "jq not found"
+		return 1
+	fi
+}
+
+# ynl_check NAME: whether ynl and rt_link.yaml are here; else NAME is skipped
+ynl_check()
+{
+	nl_check "$1" || return 1
+	if [ ! -f "$YNL_LIB/lib/ynl.py" ] || [ ! -f "$RT_LINK_SPEC" ] ||
+	   ! python3 -c 'import yaml' 2> /dev/null; then
+		log_test_skip "$1" "no ynl, rt_link.yaml or python3-yaml"
+		return 1
+	fi
+}
+
+# mirror_entry NS DEV DEST FIELD: a field of DEV's entry for DEST in
+# ip -j output ("direction", "snaplen", "sample", "stats.packets", ...)
+mirror_entry()
+{
+	ip -n "$1" -s -d -j link show dev "$2" |
+		jq -r --arg d "$3" \
+			".[0].mirror_to[]? | select(.ifname == \$d) | .$4"
+}
+
+# mirror_names NS DEV: the destinations of DEV as ip -j shows them
+mirror_names()
+{
+	ip -n "$1" -d -j link show dev "$2" |
+		jq -r '[.[0].mirror_to[]?.ifname] | join(" ")'
+}
+
+ifindex_of()
+{
+	in_ns "$1" cat "/sys/class/net/$2/ifindex"
+}
+
+# ynl_requests NS IFINDEX: RTM_NEWLINK requests for device IFINDEX
+# through ynl, each an IFLA_MIRROR as a JSON object on stdin; prints "0",
+# or "ERRNO EXTACK-MESSAGE", for each
+ynl_requests()
+{
+	in_ns "$1" python3 -c '
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from lib import YnlFamily, NlError
+ynl = YnlFamily(sys.argv[2], "")
+text, at = sys.stdin.read(), 0
+while text[at:].strip():
+    mirror, at = json.JSONDecoder().raw_decode(text, len(text) - len(text[at:].lstrip()))
+    try:
+        ynl.do("newlink", {"ifi-index": int(sys.argv[3]), "mirror": mirror})
+        print(0)
+    except NlError as e:
+        print(-e.nl_msg.error, (e.nl_msg.extack or {}).get("msg", ""))
+' "$YNL_LIB" "$RT_LINK_SPEC" "$2"
+}
+
+# ip_error NS ARGS...: run ip -n NS ARGS, print its error message
+ip_error()
+{
+	local ns=$1; shift
+
+	ip -n "$ns" "$@" 2>&1 > /dev/null
+}
+
+nl_module_autoload()
+{
+	local name="netlink: a request loads the module"
+
+	RET=0
+	if [[ "$(modinfo -n mirror 2> /dev/null)" != *.ko* ]]; then
+		log_test_skip "$name" "mirror is built in"
+		return
+	fi
+	nl_check "$name" || return
+	setup
+	[ -d /sys/module/mirror ] && rmmod mirror
+	check_eq "module loaded before the request" \
+		"$([ -d /sys/module/mirror ] && echo yes)" "" &&
+	check_eq "ip link set s0 mirror add d0" \
+		"$(ip_error "$A" link set s0 mirror add d0)" "" &&
+	check_eq "module loaded by the request" \
+		"$([ -d /sys/module/mirror ] && echo yes)" yes &&
+	check_eq "s0's destinations" "$(mirror_names "$A" s0)" d0 &&
+	ip -n "$A" link set s0 mirror del d0 &&
+	check_eq "rmmod once no entry exists" "$(rmmod mirror 2>&1)" ""
+
+	log_test "$name"
+	cleanup
+}
+
+# count_icmp FILE TYPE: frames of a capture that are ICMP TYPE
+count_icmp()
+{
+	tcpdump -r "$1" -n "icmp[icmptype] == $2" 2> /dev/null | wc -l
+}
+
+nl_directions()
+{
+	local name="netlink: direction rx, tx, both copy exactly those frames"
+	local dir p
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	dir=$(mktemp -d)
+	ip -n "$A" link set s0 mirror add d0 direction rx
+	check_eq "direction" "$(mirror_entry "$A" s0 d0 direction)" rx
+	capture "$C" d1 "$NPINGS" "$dir/rx.pcap" in
+	p=$(stat_get "$C" d1 rx_packets)
+	ping_s0
+	wait
+	wait_count "copies with direction rx" $((p + NPINGS)) \
+		stat_get "$C" d1 rx_packets
+	check_eq "echo replies among the rx copies" \
+		"$(count_icmp "$dir/rx.pcap" icmp-echoreply)" "$NPINGS"
+
+	ip -n "$A" link set s0 mirror change d0 direction tx
+	capture "$C" d1 "$NPINGS" "$dir/tx.pcap" in
+	ping_s0
+	wait
+	wait_count "copies with direction tx" $((p + 2 * NPINGS)) \
+		stat_get "$C" d1 rx_packets
+	check_eq "echo requests among the tx copies" \
+		"$(count_icmp "$dir/tx.pcap" icmp-echo)" "$NPINGS"
+
+	ip -n "$A" link set s0 mirror change d0 direction both
+	ping_s0
+	wait_count "copies with direction both" $((p + 4 * NPINGS)) \
+		stat_get "$C" d1 rx_packets
+	check_eq "the entry's packets" \
+		"$(mirror_entry "$A" s0 d0 stats.packets)" $((4 * NPINGS))
+
+	log_test "$name"
+	rm -rf "$dir"
+	cleanup
+}
+
+# tcp_sink NS ADDR PORT: accept one TCP connection and read it to the end
+tcp_sink()
+{
+	in_ns "$1" python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen()
+s.settimeout(30)
+c, _ = s.accept()
+c.settimeout(30)
+while c.recv(1 << 16):
+    pass
+' "$2" "$3" &
+	slowwait 30 bash -c "ip netns exec $1 ss -ltn | grep -q ':$3 '"
+}
+
+nl_snaplen()
+{
+	local name="netlink: snaplen cuts copies, a GSO copy to one frame"
+	local dir p b tx lens
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	dir=$(mktemp -d)
+	ip -n "$A" link set s0 mirror add d0 snaplen 128
+	check_eq "snaplen" "$(mirror_entry "$A" s0 d0 snaplen)" 128
+	capture "$C" d1 $((2 * NPINGS)) "$dir/d1.pcap" in
+	ping_s0 "$NPINGS" 10.0.0.2 1000
+	wait
+	lens=$(tcpdump -r "$dir/d1.pcap" -n -e 2> /dev/null |
+		sed -n 's/.*, length \([0-9]*\): .*/\1/p' | sort -u)
+	check_eq "lengths of copies of 1042-byte frames" "$lens" 128
+
+	# TCP over veth leaves s0 as GSO packets: each copy, one frame
+	ip -n "$A" link set s0 mirror change d0 direction tx
+	tcp_sink "$B" 10.0.0.2 5000
+	p=$(stat_get "$C" d1 rx_packets)
+	b=$(stat_get "$C" d1 rx_bytes)
+	tx=$(stat_get "$A" s0 tx_packets)
+	in_ns "$A" bash -c 'dd if=/dev/zero bs=64k count=32 2> /dev/null \
+		> /dev/tcp/10.0.0.2/5000'
+	wait
+	tx=$(($(stat_get "$A" s0 tx_packets) - tx))
+	wait_count "copies, one per packet s0 sent" $((p + tx)) \
+		stat_get "$C" d1 rx_packets
+	check_eq "GSO packets among the $tx s0 sent for 2 MB" \
+		"$((tx < 2 * 1024 * 1024 / 1448 ? 1 : 0))" 1
+	check_eq "bytes of the copies at most 128 each" \
+		"$(($(stat_get "$C" d1 rx_bytes) - b <= 128 * tx ? 1 : 0))" 1
+
+	# A snaplen above the destination's MTU: a GSO copy is cut to the
+	# MTU, a frame the destination can send (veth drops a longer one)
+	ip -n "$A" link set s0 mtu 9000
+	ip -n "$B" link set s1 mtu 9000
+	ip -n "$A" link set s0 mirror change d0 snaplen 9000
+	in_ns "$C" timeout 60 tcpdump -i d1 -Q in -n -e -U -w "$dir/mtu.pcap" \
+		2> "$dir/mtu.log" &
+	slowwait 30 grep -q listening "$dir/mtu.log"
+	tcp_sink "$B" 10.0.0.2 5001
+	in_ns "$A" bash -c 'dd if=/dev/zero bs=64k count=32 2> /dev/null \
+		> /dev/tcp/10.0.0.2/5001'
+	sleep 1
+	in_ns "$C" pkill -INT -x tcpdump
+	wait
+	check_eq "GSO copies cut to d0's MTU that arrived (1514 bytes) > 0" \
+		"$(tcpdump -r "$dir/mtu.pcap" -n -e 2> /dev/null |
+		   grep -c ', length 1514: ' | sed 's/^[1-9][0-9]*$/yes/')" yes
+
+	log_test "$name"
+	rm -rf "$dir"
+	cleanup
+}
+
+nl_sample()
+{
+	local name="netlink: sample 10 copies one frame in 10, within 20% over 4000"
+	local p n
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	ip -n "$A" link set s0 mirror add d0 direction tx sample 10
+	check_eq "sample" "$(mirror_entry "$A" s0 d0 sample)" 10
+	p=$(stat_get "$C" d1 rx_packets)
+	in_ns "$A" ping -q -f -c 4000 -W 2 10.0.0.2 > /dev/null ||
+		check_eq "ping flood through the source" failed ok
+	sleep 0.5
+	n=$(($(stat_get "$C" d1 rx_packets) - p))
+	# 400 expected, standard deviation 11.5 (port-mirroring.rst)
+	check_eq "copies of 4000 frames ($n) within 320..480" \
+		"$((n >= 320 && n <= 480 ? 1 : 0))" 1
+	check_eq "the entry's packets" \
+		"$(mirror_entry "$A" s0 d0 stats.packets)" "$n"
+
+	# A lower rate applies at once, whatever countdown a CPU had left
+	ip -n "$A" link set s0 mirror change d0 sample 100000
+	ping_s0 4
+	ip -n "$A" link set s0 mirror change d0 sample 2
+	p=$(stat_get "$C" d1 rx_packets)
+	in_ns "$A" ping -q -f -c 1000 -W 2 10.0.0.2 > /dev/null ||
+		check_eq "ping flood through the source" failed ok
+	sleep 0.5
+	n=$(($(stat_get "$C" d1 rx_packets) - p))
+	# 500 expected, standard deviation 13
+	check_eq "copies of 1000 frames after sample 100000 -> 2 ($n) within 400..600" \
+		"$((n >= 400 && n <= 600 ? 1 : 0))" 1
+
+	log_test "$name"
+	cleanup
+}
+
+nl_change_under_traffic()
+{
+	local name="netlink: options changed under traffic lose and double no copy"
+	local p pid changes=0
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	ip -n "$A" link set s0 mirror add d0
+	p=$(stat_get "$C" d1 rx_packets)
+	in_ns "$A" ping -q -c 1000 -i 0.002 -W 2 10.0.0.2 > /dev/null &
+	pid=$!
+	while kill -0 "$pid" 2> /dev/null; do
+		ip -n "$A" link set s0 mirror change d0 \
+			snaplen $((changes % 2 ? 1500 : 0)) sample 1 direction both
+		changes=$((changes + 1))
+	done
+	wait "$pid" || check_eq "pings through the source" failed ok
+	check_eq "changes made under traffic ($changes) at least 10" \
+		"$((changes >= 10 ? 1 : 0))" 1
+	wait_count "copies" $((p + 2000)) stat_get "$C" d1 rx_packets
+	check_eq "the entry's packets" \
+		"$(mirror_entry "$A" s0 d0 stats.packets)" 2000
+
+	log_test "$name"
+	cleanup
+}
+
+nl_counters()
+{
+	local name="netlink: entry counters equal the copies received; drops counted"
+	local p b
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	ip -n "$A" link set s0 mirror add d0
+	p=$(stat_get "$C" d1 rx_packets)
+	b=$(stat_get "$C" d1 rx_bytes)
+	ping_s0
+	wait_count "copies" $((p + 2 * NPINGS)) stat_get "$C" d1 rx_packets
+	check_eq "the entry's packets" \
+		"$(mirror_entry "$A" s0 d0 stats.packets)" $((2 * NPINGS))
+	check_eq "the entry's bytes" "$(mirror_entry "$A" s0 d0 stats.bytes)" \
+		$(($(stat_get "$C" d1 rx_bytes) - b))
+	check_eq "the entry's drops" \
+		"$(mirror_entry "$A" s0 d0 stats.dropped)" 0
+	ip -n "$A" link set d0 down
+	ping_s0
+	check_eq "the entry's drops, d0 down" \
+		"$(mirror_entry "$A" s0 d0 stats.dropped)" $((2 * NPINGS))
+	check_eq "the entry's packets, d0 down" \
+		"$(mirror_entry "$A" s0 d0 stats.packets)" $((2 * NPINGS))
+	check_eq "counters left out without -s" "$(ip -n "$A" -d -j link \
+		show dev s0 | jq -r '.[0].mirror_to[0].stats')" null
+
+	log_test "$name"
+	cleanup
+}
+
+nl_same_table()
+{
+	local name="netlink and sysfs show and change the same table"
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	link_pair "$A" e0 "" "$C" e1 ""
+	check_write "$A" s0 d0 ""
+	ip -n "$A" link set s0 mirror add e0 direction tx
+	check_eq "mirror_to" "$(mirror_read "$A" s0)" "d0 e0"
+	check_eq "ip's table" "$(mirror_names "$A" s0)" "d0 e0"
+	check_eq "a sysfs entry's options" "$(mirror_entry "$A" s0 d0 \
+		'direction + " " + (.snaplen | tostring) + " " + (.sample | tostring)')" \
+		"both 0 1"
+	ip -n "$A" link set s0 mirror del d0
+	check_eq "mirror_to after ip's del" "$(mirror_read "$A" s0)" "e0"
+	check_write "$A" s0 -e0 ""
+	check_eq "ip's table after sysfs' removal" "$(mirror_names "$A" s0)" ""
+
+	log_test "$name"
+	cleanup
+}
+
+nl_errors()
+{
+	local name="netlink: every refusal has its errno and extack, changes nothing"
+	local s0 d0 e0 lo x
+
+	RET=0
+	ynl_check "$name" || return
+	setup
+	link_pair "$A" e0 "" "$C" e1 ""
+	ip -n "$A" link add link s0 name s0.5 type vlan id 5
+	ip -n "$A" link add mv0 link s0 type macvlan
+	for x in $(seq 1 8); do
+		ip -n "$A" link add "m$x" type dummy
+		ip -n "$A" link set "m$x" up
+	done
+	ip -n "$A" link add dummy0 type dummy
+	ip -n "$A" link set s0 mirror add d0
+
+	check_eq "ip: self" "$(ip_error "$A" link set s0 mirror add s0)" \
+		"Error: Device cannot mirror to itself."
+	check_eq "ip: exists" "$(ip_error "$A" link set s0 mirror add d0)" \
+		"Error: Device already mirrors to this destination."
+	check_eq "ip: change a non-destination" \
+		"$(ip_error "$A" link set s0 mirror change e0 sample 2)" \
+		"Error: Device does not mirror to this destination."
+	check_eq "ip: del a non-destination" \
+		"$(ip_error "$A" link set s0 mirror del e0)" \
+		"Error: Device does not mirror to this destination."
+	check_eq "ip: link-layer type" "$(ip_error "$A" link set s0 mirror add lo)" \
+		"Error: Mirror destination has another link-layer type."
+	check_eq "ip: VLAN on the source" \
+		"$(ip_error "$A" link set s0 mirror add s0.5)" \
+		"Error: Mirror destination is stacked on the device or under it."
+	check_eq "ip: macvlan mirroring its lower" \
+		"$(ip_error "$A" link set mv0 mirror add s0)" \
+		"Error: Mirror destination is stacked on the device or under it."
+	check_eq "ip: snaplen below 64" \
+		"$(ip_error "$A" link set s0 mirror add e0 snaplen 10)" \
+		"Error: Snap length must be 0 or at least 64."
+	check_eq "ip: snaplen above 65535" \
+		"$(ip_error "$A" link set s0 mirror add e0 snaplen 70000)" \
+		"Error: integer out of range."
+	check_eq "ip: sample 0" \
+		"$(ip_error "$A" link set s0 mirror add e0 sample 0)" \
+		"Error: integer out of range."
+	check_eq "ip: without CAP_NET_ADMIN" "$(in_ns "$A" setpriv \
+		--inh-caps=-net_admin --bounding-set=-net_admin \
+		ip link set s0 mirror add e0 2>&1)" \
+		"RTNETLINK answers: Operation not permitted"
+	check_eq "ip: the ninth destination" "$(ip_error "$A" link set dummy0 \
+		mirror add m1 mirror add m2 mirror add m3 mirror add m4 \
+		mirror add m5 mirror add m6 mirror add m7 mirror add m8 \
+		mirror add d0)" "Error: Device already has 8 mirror destinations."
+	check_eq "dummy0 after the refused nine" "$(mirror_names "$A" dummy0)" ""
+	check_eq "ip: a refused mirror with other changes" "$(ip_error "$A" \
+		link set s0 mtu 1400 mirror add e0 snaplen 10)" \
+		"Error: Snap length must be 0 or at least 64."
+	check_eq "s0's MTU after it" \
+		"$(in_ns "$A" cat /sys/class/net/s0/mtu)" 1500
+	check_eq "ip: with a netns move" \
+		"$(ip_error "$A" link set s0 netns "$B" mirror add e0)" \
+		"Error: Mirrors cannot be set while the device moves to another netns."
+	check_eq "ip: when creating a device" \
+		"$(ip_error "$A" link add x0 mirror add e0 type dummy)" \
+		"Error: Mirrors are added to a device once it exists."
+
+	s0=$(ifindex_of "$A" s0)
+	d0=$(ifindex_of "$A" d0)
+	e0=$(ifindex_of "$A" e0)
+	check_eq "ynl: errno and extack of each request" \
+		"$(ynl_requests "$A" "$s0" <<-EOF
+		{"add": [{"ifindex": 999999}]}
+		{"add": [{"ifindex": $s0}]}
+		{"add": [{"ifindex": $d0}]}
+		{"add": [{"ifindex": 1}]}
+		{"add": [{"snaplen": 128}]}
+		{"add": [{"ifindex": $e0, "direction": 4}]}
+		{"add": [{"ifindex": $e0, "snaplen": 63}]}
+		{"add": [{"ifindex": $e0, "sample": 2147483648}]}
+		{"add": [{"ifindex": $e0, "stats": {"packets": 1}}]}
+		{"entry": [{"ifindex": $e0}]}
+		{"del": [{"ifindex": $d0, "snaplen": 128}]}
+		{"add": [{"ifindex": $e0}], "del": [{"ifindex": $e0}, {"ifindex": $e0}]}
+		{"change": [{"ifindex": $e0, "sample": 5}]}
+		EOF
+	)" "$(cat <<-EOF
+		19 Mirror destination not found
+		22 Device cannot mirror to itself
+		17 Device already mirrors to this destination
+		95 Mirror destination has another link-layer type
+		22 Mirror destination ifindex missing
+		34 integer out of range
+		34 Snap length must be 0 or at least 64
+		34 integer out of range
+		22 Mirror counters are read only
+		22 Use IFLA_MIRROR_ADD, _CHANGE or _DEL
+		22 Removing a mirror takes no options
+		2 Device does not mirror to this destination
+		2 Device does not mirror to this destination
+		EOF
+	)"
+	check_eq "s0 after every refusal" "$(ip -n "$A" -d -j link show dev s0 |
+		jq -c '.[0].mirror_to')" \
+		'[{"ifname":"d0","direction":"both","snaplen":0,"sample":1}]'
+	# Several requests in one message, in order: del, add, change
+	check_eq "ynl: del, add and change in one message" \
+		"$(ynl_requests "$A" "$s0" <<-EOF
+		{"del": [{"ifindex": $d0}], "add": [{"ifindex": $e0}],
+		 "change": [{"ifindex": $e0, "snaplen": 96}]}
+		EOF
+	)" 0
+	check_eq "s0 after it" "$(ip -n "$A" -d -j link show dev s0 |
+		jq -c '[.[0].mirror_to[] | [.ifname, .snaplen]]')" '[["e0",96]]'
+
+	log_test "$name"
+	cleanup
+}
+
+# monitor_tables FILE: for each RTM_NEWLINK of s0 that ip -d monitor
+# printed, its destinations ("-" for none), one line each
+monitor_tables()
+{
+	awk '/^[0-9]+: / { if (dev == "s0") print (t == "" ? "-" : t);
+			   split($2, n, "[@:]"); dev = n[1]; t = ""; next }
+	     /^Deleted / { if (dev == "s0") print (t == "" ? "-" : t); dev = ""; next }
+	     /^ *mirror_to / { t = t (t == "" ? "" : " ") $2 "/" $4 }
+	     END { if (dev == "s0") print (t == "" ? "-" : t) }' "$1" |
+		tr '\n' ','
+}
+
+nl_monitor()
+{
+	local name="ip monitor link sees changes from netlink, sysfs and unregistration"
+	local log pid
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	link_pair "$A" e0 "" "$C" e1 ""
+	# Down, so that the notifications cannot come from a state change
+	ip -n "$A" link set s0 down
+	log=$(mktemp)
+	ip -n "$A" -d monitor link > "$log" &
+	pid=$!
+	sleep 1
+	check_write "$A" s0 d0 ""
+	ip -n "$A" link set s0 mirror add e0 snaplen 128
+	ip -n "$A" link set s0 mirror change e0 direction rx
+	ip -n "$A" link set s0 mirror del e0
+	check_write "$A" s0 -d0 ""
+	check_write "$A" s0 e0 ""
+	ip -n "$A" link del e0
+	sleep 1
+	kill "$pid"
+	wait "$pid"
+	check_eq "s0's tables in RTM_NEWLINK" "$(monitor_tables "$log")" \
+		"d0/both,d0/both e0/both,d0/both e0/rx,d0/both,-,e0/both,-,"
+
+	log_test "$name"
+	rm -f "$log"
+	cleanup
+}
+
+nl_dump_many()
+{
+	local name="netlink: a dump of 64 devices with 8 destinations each"
+	local batch i j
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	batch=$(mktemp)
+	for i in $(seq 1 8); do
+		echo "link add m$i type dummy"
+		echo "link set m$i up"
+	done > "$batch"
+	for i in $(seq 1 64); do
+		echo "link add src$i type dummy"
+		echo -n "link set src$i"
+		for j in $(seq 1 8); do
+			echo -n " mirror add m$j"
+		done
+		echo
+	done >> "$batch"
+	ip -n "$A" -batch "$batch"
+	check_eq "entries in a dump with counters" "$(ip -n "$A" -s -d -j link show |
+		jq '[.[] | .mirror_to[]? | select(.stats.dropped == 0)] | length')" 512 &&
+	check_eq "entries in a dump without" "$(ip -n "$A" -d link show |
+		grep -c 'mirror_to m[1-8] direction both$')" 512
+
+	log_test "$name"
+	rm -f "$batch"
 	cleanup
 }
 
