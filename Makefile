@@ -15,46 +15,46 @@ deps:
 	@harness/deps.sh
 
 tree: deps
-	@harness/tree.sh
+	@harness/series/tree.sh
 
 # The =y test kernel, as `make run` boots it
 kernel: tree
-	@harness/kernel.sh y
+	@harness/kernels/kernel.sh y
 
 # ip with the iproute2 series (iproute2/patches), which the VMs use
 iproute2: deps
-	@harness/iproute2.sh
+	@harness/series/iproute2.sh
 
 # make run: the demo, then a shell when stdin is a terminal;
 # make run SCRIPT=f [ARGS="..."]: run f in the VM, with its exit status
 run: kernel iproute2
 ifdef SCRIPT
-	@harness/vm.sh build/obj-y $(abspath $(SCRIPT)) $(ARGS)
+	@harness/vm/vm.sh build/obj-y $(abspath $(SCRIPT)) $(ARGS)
 else
-	@if [ -t 0 ]; then harness/vm.sh build/obj-y --shell $(CURDIR)/harness/demo.sh; \
-	else harness/vm.sh build/obj-y $(CURDIR)/harness/demo.sh; fi
+	@if [ -t 0 ]; then harness/vm/vm.sh build/obj-y --shell $(CURDIR)/harness/vm/demo.sh; \
+	else harness/vm/vm.sh build/obj-y $(CURDIR)/harness/vm/demo.sh; fi
 endif
 
 check: deps
-	@harness/check.sh
+	@harness/check/check.sh
 
 # The selftest on =y and =m only, without the gates: the edit-test loop
 test: deps
-	@SKIP_GATES=1 harness/check.sh
+	@SKIP_GATES=1 harness/check/check.sh
 
 # The upstream checks alone (make check runs them too);
 # GATES="checkpatch kernel-doc rst sparse build bisect" picks some
 gates: tree
-	@harness/gates.sh
+	@harness/check/gates.sh
 
 # The mailable series, kernel and iproute2: cover letters and patches
 series: tree
-	@harness/series.sh
+	@harness/series/series.sh
 
 # pktgen rates with and without mirroring, tc mirred and nft dup:
 # build/bench/results.md and results.png (ROUNDS=5 by default)
 bench: deps
-	@harness/bench.sh
+	@harness/bench/bench.sh
 
 clean:
 	rm -rf build

@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 src=build/linux/net/core/mirror.c
 obj=build/obj-mutant
-splats=$(sed -n "s/^SPLATS='\(.*\)'$/\1/p" harness/check.sh)
+splats=$(sed -n "s/^SPLATS='\(.*\)'$/\1/p" harness/check/check.sh)
 pass=0 fail=0
 
 # The triggers, run in the VM
@@ -54,7 +54,7 @@ true
 GUEST
 	chmod +x build/mutant-guest.sh
 	VM_TIMEOUT=${2:-300} VM_NICS=1 VM_PANIC_ON_WARN=0 \
-		harness/vm.sh "$obj" "$top/build/mutant-guest.sh" > /dev/null 2>&1
+		harness/vm/vm.sh "$obj" "$top/build/mutant-guest.sh" > /dev/null 2>&1
 }
 
 # mutant NAME WHAT SED TRIGGER [TIMEOUT]: the bug SED adds must show as
@@ -70,8 +70,8 @@ mutant()
 		echo "mutants: $name: the edit did not apply"; fail=$((fail + 1))
 		return
 	fi
-	harness/build.sh "${obj#build/obj-}" harness/config/vm.config \
-		harness/config/debug.config harness/config/mirror-m.config > /dev/null
+	harness/kernels/build.sh "${obj#build/obj-}" harness/kernels/config/vm.config \
+		harness/kernels/config/debug.config harness/kernels/config/mirror-m.config > /dev/null
 	cp build/mirror.c.orig "$src"
 	touch -r "$top/net/core/mirror.c" "$src"
 	boot "$trigger" "${5:-300}"

@@ -11,7 +11,7 @@
 # change into the commit that adds it: git rebase -i base).
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 tree=$top/build/linux
 git_t() { git -C "$tree" "$@"; }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""bench-report.py RAW OUTDIR BASE ROUNDS COUNT: medians, per-copy costs,
-copy counts, ratios and targets of the lines bench-guest.sh printed, as
+"""report.py RAW OUTDIR BASE ROUNDS COUNT: medians, per-copy costs,
+copy counts, ratios and targets of the lines guest.sh printed, as
 OUTDIR/results.md and a gnuplot script for OUTDIR/results.png."""
 
 import statistics
@@ -208,7 +208,7 @@ md.append(f'Base: {base}; QEMU TCG guest, one vCPU, `-icount shift=0`: '
           'the program may write to the frame, and so its baseline and '
           'the mirror it is compared with.\n')
 md.append('*instr/copy* is what each copy adds over the same path '
-          'unmirrored (the row named in `harness/bench-report.py`), divided '
+          'unmirrored (the row named in `harness/bench/report.py`), divided '
           'by the copies per frame; *copies* says whether the destinations '
           'sent every copy due in every run (tcpdump: captured every '
           'frame): a row that lost copies is marked INVALID.\n')

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # profile-guest.sh [queue_xmit|netif_receive] [none|mirror|tc|floor|
-# deferred]: inside the VM (make run SCRIPT=harness/profile-guest.sh
+# deferred]: inside the VM (make run SCRIPT=harness/bench/profile-guest.sh
 # ARGS="queue_xmit mirror"), where pktgen's time goes on dummy0, by symbol
 # (perf, cpu-clock). floor: make bench's floor module (build it first);
 # deferred: mirrored, dummy0 with pfifo_fast (its copies wait for BH).
@@ -17,7 +17,7 @@ for i in 0 1; do
 done
 case $setup in
 mirror) echo dummy1 > /sys/class/net/dummy0/mirror_to ;;
-floor) insmod "$(dirname "$0")/../build/bench/floor/bench_floor.ko" ;;
+floor) insmod "$(dirname "$0")/../../build/bench/floor/bench_floor.ko" ;;
 deferred)
 	tc qdisc replace dev dummy0 root pfifo_fast
 	echo dummy1 > /sys/class/net/dummy0/mirror_to

@@ -12,7 +12,7 @@
 # objects) share their cache, also across clones of this project.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 src=$top/build/linux
 obj=""
 lax=0

@@ -15,7 +15,7 @@
 # recompiles mirror.o and nothing else.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 tree=$top/build/linux
 tarball=/usr/src/linux-source-6.12.tar.xz
 
@@ -85,7 +85,7 @@ done < "$top/patches/series"
 unset GIT_INDEX_FILE
 if ! git_t diff --quiet HEAD; then
 	echo "tree: build/linux has uncommitted edits; commit them and run" \
-		"harness/export.sh, or drop them (git -C build/linux reset --hard)" >&2
+		"harness/series/export.sh, or drop them (git -C build/linux reset --hard)" >&2
 	exit 1
 fi
 # Say so when replacing commits that tree.sh did not make

@@ -14,7 +14,7 @@
 # end.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 selftest=build/linux/tools/testing/selftests/net
 modes=${MODES:-"m y"}	# MODES=y: the quick loop, without the debug run
@@ -91,12 +91,12 @@ selftest_results() {
 	fi
 }
 
-# manifest_check NAME VM LOG: the cases harness/expected/VM lists were
+# manifest_check NAME VM LOG: the cases harness/check/expected/VM lists were
 # all reported, each as it lists them (ok: must run and pass; skip: the
 # kernel lacks the feature), and no other. A case dropped by a script
 # that stopped early, or skipped where it must run, fails here.
 manifest_check() {
-	local name=$1 want=harness/expected/$2 log=$3 got line outcome case
+	local name=$1 want=harness/check/expected/$2 log=$3 got line outcome case
 
 	[ -f "$want" ] || { result fail "$name: no manifest $want"; return; }
 	got=$(grep -a '^TEST: ' "$log" |
@@ -144,7 +144,7 @@ vm_start() {
 	shift
 	(
 		t0=$SECONDS
-		env "${env[@]}" harness/vm.sh "$@" 2>&1 |
+		env "${env[@]}" harness/vm/vm.sh "$@" 2>&1 |
 			while IFS= read -r line || [ -n "$line" ]; do
 				printf '%s\n' "$line"
 				[[ $line == 'TEST: '* ]] &&
@@ -159,12 +159,12 @@ rm -f "$times" build/vm-*.rc build/vm-*.log
 vms=()
 built=""
 
-timed "assemble build/linux" harness/tree.sh ||
+timed "assemble build/linux" harness/series/tree.sh ||
 	{ result fail "assemble build/linux"; summary; }
 
 # The VMs' ip: without it the netlink cases would skip, which the
 # manifest refuses, so a series that does not apply or build fails here
-if timed "build ip (iproute2 series)" harness/iproute2.sh; then
+if timed "build ip (iproute2 series)" harness/series/iproute2.sh; then
 	result pass "the iproute2 series applies and builds"
 else
 	result fail "the iproute2 series applies and builds"
@@ -172,7 +172,7 @@ fi
 
 for mode in $modes; do
 	if ! timed "build =$mode$([ "$mode" = m ] && echo ' (debug kernel)')" \
-		harness/kernel.sh "$mode"; then
+		harness/kernels/kernel.sh "$mode"; then
 		result fail "builds with CONFIG_NET_MIRROR=$mode"
 		continue
 	fi
@@ -203,7 +203,7 @@ done
 if [ "${SKIP_GATES:-0}" != 1 ]; then
 	# Niced: the VMs, each on one thread, come first, and the builds,
 	# which use both cores, fill the time they leave
-	GATES= BUILT=$built nice -n 10 harness/gates.sh > build/gates.log 2>&1
+	GATES= BUILT=$built nice -n 10 harness/check/gates.sh > build/gates.log 2>&1
 	grc=$?
 	gfail=0
 	while IFS= read -r line; do
@@ -222,7 +222,7 @@ if [ "${SKIP_GATES:-0}" != 1 ]; then
 		result fail "gates.sh exited with $grc (build/gates.log)"
 	# The =n kernel, which the build gate built on the test config
 	grep -q '^gate: pass builds with CONFIG_NET_MIRROR=n$' build/gates.log &&
-		vm_start vm-n -- build/gate-n/obj "$top/harness/nomirror.sh"
+		vm_start vm-n -- build/gate-n/obj "$top/harness/check/nomirror.sh"
 fi
 
 wait

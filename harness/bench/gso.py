@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """The bench's GSO traffic: a TCP stream, or UDP GSO sends.
 
-  bench-gso.py server ADDR PORT
-  bench-gso.py client ADDR PORT SIZE
-  bench-gso.py udp ADDR PORT COUNT
+  gso.py server ADDR PORT
+  gso.py client ADDR PORT SIZE
+  gso.py udp ADDR PORT COUNT
 
 The server reads until the client shuts its side, then answers one byte
 and exits. The client sends SIZE bytes, shuts down, waits for that byte

@@ -15,7 +15,7 @@
 # joined by a QEMU hub (MACs 52:54:00:12:00:00..03; 00-01 and 02-03).
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 obj=$(cd "$1" && pwd)
 shift
 log=${VM_CONSOLE:-$obj/console.log}
@@ -59,7 +59,7 @@ cmdline+=" rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=512000 ro"
 # loglevel=5: warnings reach the console; WARN(), lockdep and RCU
 # reports are KERN_WARNING, and the debug run's scan must see them
 cmdline+=" panic=-1 panic_on_warn=${VM_PANIC_ON_WARN:-1} oops=panic loglevel=5"
-cmdline+=" init=$top/harness/vm-init -- $interactive $top $(pwd)"
+cmdline+=" init=$top/harness/vm/vm-init -- $interactive $top $(pwd)"
 # Each argument in base64; an empty one as "-", which base64 never is
 for a in "$@"; do
 	a=$(printf %s "$a" | base64 -w0)

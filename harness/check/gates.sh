@@ -28,11 +28,11 @@
 # gate.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 tree=$top/build/linux
 # Debian's python3, which has the packages deps.sh installed (ply)
 export PATH=/usr/bin:/bin:$PATH
-cfg=$top/harness/config
+cfg=$top/harness/kernels/config
 git_t() { git -C "$tree" "$@"; }
 failed=0
 
@@ -116,7 +116,7 @@ build_from_y() {
 	unshare --mount --propagation private sh -c '
 		mount --bind "$1/linux" "$2/linux" &&
 		mount --bind "$1/obj" "$2/obj-y" &&
-		cd "$2/linux" && "$3/harness/build.sh" --lax y "$4" "$5"' \
+		cd "$2/linux" && "$3/harness/kernels/build.sh" --lax y "$4" "$5"' \
 		build-from-y "$dir" "$top/build" "$top" "$cfg/vm.config" \
 		"$cfg/mirror-$mode.config" > /dev/null || return 1
 	echo "$stamp" >> "$dir/built"
@@ -149,7 +149,7 @@ if want series; then
 	# make series' output, applied to the base, is the series; likewise
 	# the iproute2 series on Debian's iproute2 (iproute2.sh)
 	ok=fail
-	"$top/harness/series.sh" > /dev/null &&
+	"$top/harness/series/series.sh" > /dev/null &&
 		got=$(am_tree "$tree" "$top/build/series") &&
 		[ "$got" = "$(git_t rev-parse 'HEAD^{tree}')" ] && ok=pass
 	gate $ok "make series applies to the base as git am applies it"
@@ -263,7 +263,7 @@ if want build; then
 		if [ $mode = n ]; then
 			build=(build_from_y gate-n HEAD n)
 		else
-			build=("$top/harness/kernel.sh" "$mode")
+			build=("$top/harness/kernels/kernel.sh" "$mode")
 		fi
 		if "${build[@]}" > /dev/null; then
 			gate pass "builds with CONFIG_NET_MIRROR=$mode"

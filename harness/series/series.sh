@@ -6,7 +6,7 @@
 # and the iproute2 series to build/series-iproute2/ likewise.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 
 # series REPO OUT LETTER [FORMAT-PATCH ARGS...]: REPO's commits base..HEAD
 # as numbered patches in OUT, the cover letter's subject and blurb from
@@ -34,6 +34,6 @@ PY
 series "$top/build/linux" "$top/build/series" "$top/patches/cover-letter"
 
 # The iproute2 series, on Debian 12's iproute2 (iproute2.sh builds the tree)
-"$top/harness/iproute2.sh" > /dev/null
+"$top/harness/series/iproute2.sh" > /dev/null
 series "$top/build/iproute2" "$top/build/series-iproute2" \
 	"$top/iproute2/cover-letter" --subject-prefix="PATCH iproute2-next"

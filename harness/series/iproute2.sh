@@ -11,7 +11,7 @@
 # (git am), which `make series` and the series gate use too.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 apt=$top/build/apt-src
 tree=$top/build/iproute2
 version=6.1.0-3
@@ -81,7 +81,7 @@ fi
 [ -d "$tree/.git" ] && git -C "$tree" rev-parse -q --verify base > /dev/null || unpack
 
 # Rebuild from the series unless the tree already is it (after an edit
-# inside build/iproute2, commit it and run harness/iproute2.sh export)
+# inside build/iproute2, commit it and run harness/series/iproute2.sh export)
 want=$(series_sum)
 if [ "$(cat "$tree/.git/series-sum" 2> /dev/null)" != "$want" ]; then
 	if ! git -C "$tree" diff --quiet HEAD; then

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# bench-guest.sh KERNEL ROUND|queues COUNT [FLOOR_KO [ROWS]]: inside the
+# guest.sh KERNEL ROUND|queues COUNT [FLOOR_KO [ROWS]]: inside the
 # VM, measure pktgen's rate on dummy0 (and the other sources below) for
 # every configuration this kernel can show, both paths, and print per
 # configuration and path "RESULT KERNEL CONFIG PATH PPS" and, where
@@ -187,7 +187,7 @@ row_nft_dup() {
 }
 
 # The programmable peer: a tc program calling bpf_clone_redirect()
-# (harness/bench-bpf.c), compiled here for dummy1's ifindex. It may
+# (harness/bench/bpf-clone.c), compiled here for dummy1's ifindex. It may
 # write to the frame, which pktgen must then not share between sends
 # (pskb_expand_head() refuses a shared skb): both it and its baseline
 # run with pktgen's "flag !SHARED", a new skb per frame.
@@ -198,7 +198,7 @@ row_bpf() {
 	[ "$kernel" != n ] || return 0
 	clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
 		-DDEST_IFINDEX="$(cat /sys/class/net/dummy1/ifindex)" \
-		-c "$here/bench-bpf.c" -o $obj
+		-c "$here/bpf-clone.c" -o $obj
 	tc qdisc add dev dummy0 clsact
 	tc filter add dev dummy0 egress bpf direct-action obj $obj sec tc
 	tc filter add dev dummy0 ingress bpf direct-action obj $obj sec tc
@@ -243,7 +243,7 @@ row_virtio() {
 }
 
 # GSO packets out of t0, a veth, which hands them whole to t1 in netns
-# bt (harness/bench-gso.py): a TCP stream, and UDP GSO sends to an
+# bt (harness/bench/gso.py): a TCP stream, and UDP GSO sends to an
 # address t1 drops on receipt (a foreign MAC), which no feedback shapes
 # and so cost the same in every run. The rate is GSO packets per second
 # of guest time, all the guest did for them included. Mirrored
@@ -288,8 +288,8 @@ gso() {
 
 	t0_before=$(sent_or_dropped t0)
 	[ -z "${2:-}" ] || dest_before=$(sent "$2") entry_before=$(entry_copies)
-	ip netns exec bt "$here/bench-gso.py" server 10.9.0.2 5000 &
-	ns=$("$here/bench-gso.py" client 10.9.0.2 5000 $((16 << 20)))
+	ip netns exec bt "$here/gso.py" server 10.9.0.2 5000 &
+	ns=$("$here/gso.py" client 10.9.0.2 5000 $((16 << 20)))
 	wait
 	sleep 0.2	# the last FIN and ACK
 	pkts=$(($(sent_or_dropped t0) - t0_before))
@@ -304,7 +304,7 @@ gso() {
 	fi
 
 	t0_before=$(sent_or_dropped t0)
-	ns=$("$here/bench-gso.py" udp 10.9.0.3 5000 $n)
+	ns=$("$here/gso.py" udp 10.9.0.3 5000 $n)
 	pkts=$(($(sent_or_dropped t0) - t0_before))
 	echo "RESULT $kernel udp-gso-$1 tx $((pkts * 1000000000 / ns))"
 	if [ -n "${2:-}" ]; then
@@ -331,7 +331,7 @@ nic() {
 	ip -br link | awk -v m="$1" '$3 == m { print $1 }'
 }
 
-# The floor: clone, hand to dummy1's driver, free (harness/bench-floor.c)
+# The floor: clone, hand to dummy1's driver, free (harness/bench/floor.c)
 row_floor() {
 	[ -n "$floor_ko" ] || return 0
 	insmod "$floor_ko" src=dummy0 dst=dummy1

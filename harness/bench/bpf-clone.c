@@ -3,7 +3,7 @@
  * The bench's programmable peer: a tc program that clones every frame
  * it sees to the device DEST_IFINDEX (given when it is compiled, in the
  * VM), as a user would mirror with BPF. Attached on clsact ingress and
- * egress by bench-guest.sh; needs no libbpf headers.
+ * egress by guest.sh; needs no libbpf headers.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
