@@ -15,7 +15,14 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tree=$top/build/linux
 git_t() { git -C "$tree" "$@"; }
 
-# Refuse before writing anything
+# Refuse before writing anything: mail files edited since tree.sh took
+# them, which this would overwrite
+if [ "$(cat "$top"/patches/series "$top"/patches/*.patch | sha1sum)" != \
+     "$(cat "$tree/.git/series-mail-sum" 2> /dev/null)" ]; then
+	echo "export: patches/ changed since tree.sh last ran: run it first," \
+		"then redo the edit in build/linux" >&2
+	exit 1
+fi
 declare -A adder=()
 for c in $(git_t rev-list --reverse base..HEAD); do
 	for f in $(git_t diff-tree --no-commit-id -r --name-only "$c"); do
@@ -29,6 +36,20 @@ for c in $(git_t rev-list --reverse base..HEAD); do
 		adder[$f]=$(git_t log -1 --format=%h "$c")
 	done
 done
+# A new file edited here since tree.sh last assembled the tree is the
+# truth: keep it, unless the tree changed it too
+tip=$(cat "$tree/.git/series-tip" 2> /dev/null || echo base)
+keep=()
+for f in "${!adder[@]}"; do
+	was=$(git_t rev-parse -q --verify "$tip:$f" || true)
+	[ -f "$top/$f" ] && [ "$(git_t hash-object "$top/$f")" != "$was" ] || continue
+	if [ "$(git_t rev-parse "HEAD:$f")" != "$was" ]; then
+		echo "export: $f changed both here and in build/linux since" \
+			"tree.sh last ran: merge by hand" >&2
+		exit 1
+	fi
+	keep+=("$f")
+done
 
 rm -f "$top"/patches/*.patch
 {
@@ -39,11 +60,12 @@ rm -f "$top"/patches/*.patch
 		added=$(git_t diff-tree --no-commit-id -r --diff-filter=A --name-only "$c")
 		excludes=()
 		for f in $added; do
+			excludes+=(":(exclude)$f")
+			[[ " ${keep[*]} " == *" $f "* ]] && continue
 			mkdir -p "$top/$(dirname "$f")"
 			git_t show "$c:$f" > "$top/$f"
 			[ "$(git_t ls-tree "$c" -- "$f" | cut -d' ' -f1)" = 100755 ] &&
 				chmod +x "$top/$f"
-			excludes+=(":(exclude)$f")
 		done
 		name=$(printf '%04d-%s.patch' $n "$(git_t log -1 --format=%f "$c" | cut -c1-52)")
 		{

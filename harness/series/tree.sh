@@ -97,4 +97,6 @@ if [ "$head" != "$parent" ]; then
 	git_t reset -q --hard "$parent"
 fi
 echo "$parent" > "$made"
+# What export.sh must not overwrite unseen: the mail files taken here
+cat "$top"/patches/series "$top"/patches/*.patch | sha1sum > "$tree/.git/series-mail-sum"
 echo "tree: $(git_t log -1 --format=%s base) + $(git_t rev-list --count base..HEAD) patches at $tree"
