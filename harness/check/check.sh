@@ -17,7 +17,14 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 selftest=build/linux/tools/testing/selftests/net
-modes=${MODES:-"m y"}	# MODES=y: the quick loop, without the debug run
+# make check runs everything, whatever the environment holds; make test
+# (--test [MODES]) is the reduced loop: no gates, and only the kernels
+# named (MODES=y: without the debug run)
+modes="m y" gates=1
+if [ "${1:-}" = --test ]; then
+	gates=0
+	modes=${2:-"m y"}
+fi
 times=build/check-times
 t_start=$SECONDS
 
@@ -25,7 +32,7 @@ t_start=$SECONDS
 # watchdogs print when they find something; a packet tap seeing a bad
 # header, a tunnel's recursion guard, and any message of level crit or
 # worse (vm-init lists them at the end)
-SPLATS='BUG:|WARNING:|Oops|Kernel panic|Call Trace:|suspicious RCU|unreferenced object 0x|to become free|ref_tracker|blocked for more than|detected stall|is buggy|Dead loop|kernel-crit: '
+SPLATS='BUG:|WARNING:|Oops|Kernel panic|Call Trace:|suspicious RCU|unreferenced object 0x|to become free|ref_tracker|blocked for more than|detected stall|detected expedited stall|NOHZ tick-stop error|printk messages dropped|huh, entered softirq|is buggy|Dead loop|kernel-crit: '
 
 pass=0 fail=0 skip=0
 failed=()
@@ -200,7 +207,7 @@ done
 # the VMs; make test leaves them out. Every gate must report (gates.sh
 # prints each one's time when it is done), and gates.sh's status must
 # agree with what they reported.
-if [ "${SKIP_GATES:-0}" != 1 ]; then
+if [ $gates = 1 ]; then
 	# Niced: the VMs, each on one thread, come first, and the builds,
 	# which use both cores, fill the time they leave
 	GATES= BUILT=$built nice -n 10 harness/check/gates.sh > build/gates.log 2>&1

@@ -42,7 +42,15 @@ hardening)
 	exit 2 ;;
 esac
 
-[ -d /sys/module/mirror ] && rmmod mirror 2> /dev/null
+# Once nothing mirrors, the module unloads (stress.sh may have unloaded
+# it already)
+if [ -e /proc/modules ]; then
+	why=""
+	[ -d /sys/module/mirror ] && ! rmmod mirror && why="rmmod failed"
+	printf 'TEST: %-72s [%s]\n' "the module unloads after the $1 run" \
+		"$([ -z "$why" ] && echo ' OK ' || echo FAIL)"
+	[ -z "$why" ] || { echo "	$why"; rc=1; }
+fi
 if [ -e $kmemleak ]; then
 	# Objects freed by RCU callbacks and deferred work must be gone
 	# first; kmemleak needs two scans to call an object leaked
