@@ -11,7 +11,9 @@
 # - two devices mirroring each other, each with a pfifo root qdisc,
 #   transmitting from both CPUs at once (so that each qdisc's busylock is
 #   contended and held across the driver's transmit): no lockdep report,
-#   no hang, for LLTX devices (veth) and for virtio-net;
+#   no hang, for LLTX devices (veth) and for virtio-net; and veth devices
+#   under VLANs with fq_codel, each mirrored to the other's VLAN, where
+#   the busylock held is the upper's;
 # - a TCP stream each way through a mirrored device, its copies captured
 #   at the far end of the destination and compared with the bytes sent
 #   (tcpstream.py): a virtio-net source (segments sent, GRO packets
@@ -129,21 +131,25 @@ pktgen_set()
 	echo "$2" > "/proc/net/pktgen/$1"
 }
 
-# busylock_case NAME DEV1 DEV2: DEV1 and DEV2 mirror each other under a
-# pfifo root qdisc while pktgen sends on both from both CPUs
+# busylock_case NAME QDISC "DEV..." "SOURCE:DEST...": a QDISC root qdisc
+# on each DEV, the mirrors SOURCE:DEST, and pktgen sending on each DEV
+# from both CPUs, so that each qdisc's busylock is contended and held
+# across the transmit below it
 busylock_case()
 {
-	local name=$1 a=$2 b=$3 why="" t dev sent n
+	local name=$1 qdisc=$2 devs=$3 mirrors=$4 why="" t dev sent n m
 
-	tc qdisc replace dev "$a" root pfifo limit 1000 &&
-	tc qdisc replace dev "$b" root pfifo limit 1000 || why+=" cannot set pfifo"
-	echo "$b" > "/sys/class/net/$a/mirror_to" &&
-	echo "$a" > "/sys/class/net/$b/mirror_to" || why+=" cannot mirror"
+	for dev in $devs; do
+		tc qdisc replace dev "$dev" root $qdisc || why+=" cannot set $qdisc on $dev"
+	done
+	for m in $mirrors; do
+		echo "${m#*:}" > "/sys/class/net/${m%:*}/mirror_to" || why+=" cannot mirror $m"
+	done
 
 	modprobe pktgen 2> /dev/null
 	for t in 0 1; do
 		pktgen_set "kpktgend_$t" rem_device_all
-		for dev in "$a" "$b"; do
+		for dev in $devs; do
 			pktgen_set "kpktgend_$t" "add_device $dev@$t" &&
 			pktgen_set "$dev@$t" "count $FRAMES" &&
 			pktgen_set "$dev@$t" "pkt_size 64" &&
@@ -157,23 +163,37 @@ busylock_case()
 		why+=" pktgen did not finish in 600 s"
 	sent=0
 	for t in 0 1; do
-		for dev in "$a" "$b"; do
+		for dev in $devs; do
 			n=$(sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' \
 				"/proc/net/pktgen/$dev@$t")
 			sent=$((sent + ${n:-0}))
 		done
 		pktgen_set "kpktgend_$t" rem_device_all
 	done
-	[ "$sent" = $((4 * FRAMES)) ] ||
-		why+=" pktgen sent $sent frames, want $((4 * FRAMES))"
+	n=$(($(wc -w <<< "$devs") * 2 * FRAMES))
+	[ "$sent" = $n ] || why+=" pktgen sent $sent frames, want $n"
 	lockdep_on || why+=" lockdep reported"
 
-	echo "-$b" > "/sys/class/net/$a/mirror_to"
-	echo "-$a" > "/sys/class/net/$b/mirror_to"
-	tc qdisc del dev "$a" root
-	tc qdisc del dev "$b" root
-	result "$name mirroring each other under pfifo, both CPUs: no lock report" \
-		"$([ -z "$why" ]; echo $?)" "$why"
+	for m in $mirrors; do
+		echo "-${m#*:}" > "/sys/class/net/${m%:*}/mirror_to"
+	done
+	for dev in $devs; do
+		tc qdisc del dev "$dev" root
+	done
+	result "$name, both CPUs: no lock report" "$([ -z "$why" ]; echo $?)" "$why"
+}
+
+# A noqueue LLTX source transmits inside its upper's qdisc run, under
+# the upper's busylock when that is contended: copies sent from there
+# take the destination's, crosswise here
+upper_busylock_case()
+{
+	ip link add vlx link x0 up type vlan id 10
+	ip link add vly link y0 up type vlan id 20
+	busylock_case "veth under VLANs with fq_codel, each mirrored to the other's VLAN" \
+		fq_codel "vlx vly" "x0:vly y0:vlx"
+	ip link del vlx
+	ip link del vly
 }
 
 # tcp_case NAME SOURCE DEST SERVER_NS SERVER_ADDR PORT CAPTURE [segments]:
@@ -322,6 +342,9 @@ setup || { result "datapath: setup (virtio-net NICs, veth pairs)" 1; exit 1; }
 rx_network_header
 tcp_cases
 deleted_while_queued
-busylock_case "two veth (LLTX)" x0 y0
-busylock_case "two virtio-net (not LLTX)" vs0 vd0
+busylock_case "two veth (LLTX) mirroring each other under pfifo" \
+	"pfifo limit 1000" "x0 y0" "x0:y0 y0:x0"
+busylock_case "two virtio-net (not LLTX) mirroring each other under pfifo" \
+	"pfifo limit 1000" "vs0 vd0" "vs0:vd0 vd0:vs0"
+upper_busylock_case
 [ $failures = 0 ]

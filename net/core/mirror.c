@@ -29,6 +29,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <net/dst.h>
+#include <net/gso.h>
 #include <net/mirror.h>
 #include <net/sch_generic.h>
 #include <trace/events/net.h>
@@ -359,21 +360,30 @@ static void mirror_backlog_add(struct sk_buff *copy,
 }
 
 /*
- * Sending a copy from inside the source's transmit takes the
- * destination's locks under the source's: its TX lock, held unless the
- * driver is LLTX, and its qdisc's busylock, held across the transmit
- * when contended. That is an ABBA deadlock against a mirror the other
- * way, and a lockdep report. Such copies wait in a per-CPU backlog,
- * sent once the lock is released.
+ * Sending a copy from inside a transmit takes the destination's locks
+ * under the ones that transmit holds: a TX lock, unless the driver is
+ * LLTX, and a qdisc's busylock, held across the transmit when contended.
+ * These may be the source's or, for a source stacked under an upper
+ * device with a qdisc, the upper's. That is an ABBA deadlock against a
+ * mirror the other way, and a lockdep report. Such copies wait in a
+ * per-CPU backlog, sent once the locks are released. Only a transmit
+ * proven to hold none of them sends at once: the outermost one, on
+ * __dev_queue_xmit()'s noqueue path, of a device whose TX lock this CPU
+ * does not hold. A receive copy is sent at once unless the frame is
+ * received inside some transmit.
  */
 static bool mirror_must_defer(const struct sk_buff *skb,
-			      const struct net_device *dev)
+			      const struct net_device *dev, bool rx)
 {
-	const struct netdev_queue *txq = skb_get_tx_queue(dev, skb);
+	const struct netdev_queue *txq;
 
-	return !qdisc_txq_has_no_queue(txq) ||
-	       READ_ONCE(txq->xmit_lock_owner) == smp_processor_id() ||
-	       dev_xmit_recursion();
+	if (dev_xmit_locked())
+		return true;
+	if (rx)
+		return dev_recursion_level();
+	txq = skb_get_tx_queue(dev, skb);
+	return dev_recursion_level() > 1 ||
+	       READ_ONCE(txq->xmit_lock_owner) == smp_processor_id();
 }
 
 /*
@@ -402,15 +412,16 @@ static void mirror_rx_headers(struct sk_buff *copy, const struct net_device *to)
  * destination. A checksum left to the device would cover bytes that
  * are gone.
  */
-static int mirror_trim(struct sk_buff *copy, const struct net_device *to,
-		       unsigned int snaplen)
+/* A cut copy is also cut to what the destination can send */
+static unsigned int mirror_snaplen(const struct mirror_dest *d)
 {
-	if (skb_is_gso(copy)) {
-		snaplen = min(snaplen, READ_ONCE(to->mtu) + to->hard_header_len);
-		if (skb_unclone(copy, GFP_ATOMIC) || pskb_trim(copy, snaplen))
-			return -ENOMEM;
-		skb_gso_reset(copy);
-	} else if (skb_is_nonlinear(copy)) {
+	return min_t(unsigned int, d->opts.snaplen,
+		     READ_ONCE(d->dev->mtu) + d->dev->hard_header_len);
+}
+
+static int mirror_trim(struct sk_buff *copy, unsigned int snaplen)
+{
+	if (skb_is_nonlinear(copy)) {
 		if (skb_unclone(copy, GFP_ATOMIC) || pskb_trim(copy, snaplen))
 			return -ENOMEM;
 	} else {
@@ -443,6 +454,55 @@ static bool mirror_sampled(const struct mirror_dest *d)
 	return true;
 }
 
+static void mirror_send(struct sk_buff *copy, const struct mirror_dest *d,
+			bool defer)
+{
+	copy->mirror_copy = 1;
+	copy->dev = d->dev;
+	skb_dst_drop(copy);
+	nf_reset_ct(copy);
+	skb_clear_tstamp(copy);
+	/* Not the source's queue, nor its receive queue: the destination's */
+	skb_set_queue_mapping(copy, 0);
+
+	if (defer)
+		mirror_backlog_add(copy, d->stats);
+	else
+		mirror_xmit(copy, d->stats);
+}
+
+/*
+ * snaplen cuts the frames the source sends or received, as a capture
+ * would show them: segment a GSO copy (sharing its pages, so that no
+ * payload is copied) and cut each segment.
+ */
+static void mirror_segments(struct sk_buff *copy, const struct mirror_dest *d,
+			    bool defer)
+{
+	struct sk_buff *segs, *seg, *next;
+
+	segs = skb_gso_segment(copy, NETIF_F_SG | NETIF_F_HW_CSUM);
+	if (IS_ERR_OR_NULL(segs)) {
+		kfree_skb(copy);
+		dev_core_stats_tx_dropped_inc(d->dev);
+		mirror_count_drop(d->stats);
+		return;
+	}
+	consume_skb(copy);
+
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		if (seg->len > mirror_snaplen(d) &&
+		    unlikely(mirror_trim(seg, mirror_snaplen(d)))) {
+			kfree_skb(seg);
+			dev_core_stats_tx_dropped_inc(d->dev);
+			mirror_count_drop(d->stats);
+			continue;
+		}
+		mirror_send(seg, d, defer);
+	}
+}
+
 static void mirror_one(struct sk_buff *skb, const struct mirror_dest *d,
 		       bool rx, bool defer)
 {
@@ -457,27 +517,33 @@ static void mirror_one(struct sk_buff *skb, const struct mirror_dest *d,
 	if (unlikely(!copy))
 		goto drop;
 
+	/*
+	 * A clone shares skb_shinfo(), and with it tx_flags: a destination
+	 * that timestamps would take the request meant for the source's
+	 * driver and set SKBTX_IN_PROGRESS for it. Rare: unshare then.
+	 */
+	if (unlikely(skb_shinfo(copy)->tx_flags & SKBTX_ANY_TSTAMP)) {
+		if (skb_unclone(copy, GFP_ATOMIC)) {
+			kfree_skb(copy);
+			goto drop;
+		}
+		skb_shinfo(copy)->tx_flags &= ~(SKBTX_ANY_TSTAMP | SKBTX_IN_PROGRESS);
+	}
+
 	if (rx)
 		mirror_rx_headers(copy, to);
 
-	if (d->opts.snaplen && copy->len > d->opts.snaplen &&
-	    unlikely(mirror_trim(copy, to, d->opts.snaplen))) {
-		kfree_skb(copy);
-		goto drop;
+	if (d->opts.snaplen && copy->len > mirror_snaplen(d)) {
+		if (skb_is_gso(copy)) {
+			mirror_segments(copy, d, defer);
+			return;
+		}
+		if (unlikely(mirror_trim(copy, mirror_snaplen(d)))) {
+			kfree_skb(copy);
+			goto drop;
+		}
 	}
-
-	copy->mirror_copy = 1;
-	copy->dev = to;
-	skb_dst_drop(copy);
-	nf_reset_ct(copy);
-	skb_clear_tstamp(copy);
-	/* Not the source's queue, nor its receive queue: the destination's */
-	skb_set_queue_mapping(copy, 0);
-
-	if (defer)
-		mirror_backlog_add(copy, d->stats);
-	else
-		mirror_xmit(copy, d->stats);
+	mirror_send(copy, d, defer);
 	return;
 
 drop:
@@ -489,7 +555,7 @@ static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
 			 const struct netdev_mirror *m, bool rx)
 {
 	u32 dir = rx ? MIRROR_RX : MIRROR_TX;
-	int defer = rx ? false : -1;
+	int defer = -1;
 	unsigned int i;
 
 	if (skb->mirror_copy)
@@ -509,7 +575,7 @@ static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
 			continue;
 		/* Only once a copy is due: sampling skips most frames */
 		if (defer < 0)
-			defer = mirror_must_defer(skb, dev);
+			defer = mirror_must_defer(skb, dev, rx);
 		mirror_one(skb, d, rx, defer);
 	}
 }

@@ -1210,7 +1210,8 @@ nl_directions()
 	cleanup
 }
 
-# tcp_sink NS ADDR PORT: accept one TCP connection and read it to the end
+# tcp_sink NS ADDR PORT [FILE]: accept one TCP connection and read it to
+# the end; the bytes read go to FILE
 tcp_sink()
 {
 	in_ns "$1" python3 -c '
@@ -1222,16 +1223,37 @@ s.listen()
 s.settimeout(30)
 c, _ = s.accept()
 c.settimeout(30)
-while c.recv(1 << 16):
-    pass
-' "$2" "$3" &
+n = 0
+while True:
+    b = c.recv(1 << 16)
+    if not b:
+        break
+    n += len(b)
+open(sys.argv[3], "w").write("%d\n" % n)
+' "$2" "$3" "${4:-/dev/null}" &
 	slowwait 30 bash -c "ip netns exec $1 ss -ltn | grep -q ':$3 '"
+}
+
+# tcp_segments PCAP MSS: what a capture of PCAP shows of each frame on
+# the wire, one line per segment: the start of its data, or its flags
+tcp_segments()
+{
+	tcpdump -r "$1" -n -S 2> /dev/null | awk -v mss="$2" '
+		match($0, / seq [0-9]+:[0-9]+/) {
+			split(substr($0, RSTART + 5, RLENGTH - 5), r, ":")
+			if (r[2] + 0 < r[1] + 0)
+				r[2] += 4294967296
+			for (s = r[1]; s < r[2]; s += mss)
+				printf "%.0f\n", s % 4294967296
+			next
+		}
+		match($0, /Flags \[[^]]*\]/) { print substr($0, RSTART, RLENGTH) }'
 }
 
 nl_snaplen()
 {
-	local name="netlink: snaplen cuts copies, a GSO copy to one frame"
-	local dir p b tx lens
+	local name="netlink: snaplen cuts copies, a GSO copy segment by segment"
+	local dir p tx lens x
 
 	RET=0
 	nl_check "$name" || return
@@ -1246,22 +1268,36 @@ nl_snaplen()
 		sed -n 's/.*, length \([0-9]*\): .*/\1/p' | sort -u)
 	check_eq "lengths of copies of 1042-byte frames" "$lens" 128
 
-	# TCP over veth leaves s0 as GSO packets: each copy, one frame
+	# TCP over veth leaves s0 as GSO packets: a copy per segment, each
+	# cut, as a capture of a segmenting s0 would show them (no TCP
+	# timestamps: every segment carries 1460 bytes)
 	ip -n "$A" link set s0 mirror change d0 direction tx
-	tcp_sink "$B" 10.0.0.2 5000
-	p=$(stat_get "$C" d1 rx_packets)
-	b=$(stat_get "$C" d1 rx_bytes)
-	tx=$(stat_get "$A" s0 tx_packets)
+	in_ns "$A" sysctl -qw net.ipv4.tcp_timestamps=0
+	for x in "$A s0 out" "$C d1 in"; do
+		set -- $x
+		in_ns "$1" timeout 60 tcpdump -i "$2" -Q "$3" -n -e -U \
+			-w "$dir/$2.pcap" tcp port 5000 2> "$dir/$2.log" &
+		slowwait 30 grep -q listening "$dir/$2.log"
+	done
+	tcp_sink "$B" 10.0.0.2 5000 "$dir/got"
 	in_ns "$A" bash -c 'dd if=/dev/zero bs=64k count=32 2> /dev/null \
 		> /dev/tcp/10.0.0.2/5000'
+	slowwait 30 test -s "$dir/got"
+	sleep 1
+	in_ns "$A" pkill -INT -x tcpdump
+	in_ns "$C" pkill -INT -x tcpdump
 	wait
-	tx=$(($(stat_get "$A" s0 tx_packets) - tx))
-	wait_count "copies, one per packet s0 sent" $((p + tx)) \
-		stat_get "$C" d1 rx_packets
+	check_eq "bytes the sink read" "$(cat "$dir/got")" $((64 * 1024 * 32))
+	tx=$(tcpdump -r "$dir/s0.pcap" -n 2> /dev/null | wc -l)
+	p=$(tcp_segments "$dir/s0.pcap" 1460 | sort | md5sum)
 	check_eq "GSO packets among the $tx s0 sent for 2 MB" \
-		"$((tx < 2 * 1024 * 1024 / 1448 ? 1 : 0))" 1
-	check_eq "bytes of the copies at most 128 each" \
-		"$(($(stat_get "$C" d1 rx_bytes) - b <= 128 * tx ? 1 : 0))" 1
+		"$((tx < 2 * 1024 * 1024 / 1460 ? 1 : 0))" 1
+	check_eq "copies: the segments of s0's packets, one each" \
+		"$(tcp_segments "$dir/d1.pcap" 1460 | sort | md5sum)" "$p"
+	check_eq "frames behind d0 longer than 128 bytes" \
+		"$(tcpdump -r "$dir/d1.pcap" -n -e 2> /dev/null |
+		   sed -n 's/.*, length \([0-9]*\): .*/\1/p' |
+		   awk '$1 > 128' | wc -l)" 0
 
 	# A snaplen above the destination's MTU: a GSO copy is cut to the
 	# MTU, a frame the destination can send (veth drops a longer one)
@@ -1473,6 +1509,19 @@ nl_errors()
 	check_eq "ip: when creating a device" \
 		"$(ip_error "$A" link add x0 mirror add e0 type dummy)" \
 		"Error: Mirrors are added to a device once it exists."
+	ip -n "$A" link set e0 group 7
+	ip -n "$A" link set m1 group 7
+	check_eq "ip: for a group of devices" \
+		"$(ip_error "$A" link set group 7 mirror add d0)" \
+		"Error: Mirrors are set per device."
+	check_eq "the group's tables after it" \
+		"$(mirror_names "$A" e0)/$(mirror_names "$A" m1)" "/"
+	ip -n "$A" link add br9 type bridge hello_time 200
+	check_eq "ip: a refused mirror with a link type's changes" "$(ip_error \
+		"$A" link set br9 mirror add e0 snaplen 10 type bridge \
+		hello_time 300)" "Error: Snap length must be 0 or at least 64."
+	check_eq "br9's hello_time after it" \
+		"$(in_ns "$A" cat /sys/class/net/br9/bridge/hello_time)" 200
 
 	s0=$(ifindex_of "$A" s0)
 	d0=$(ifindex_of "$A" d0)
