@@ -46,7 +46,13 @@ esac
 # it already)
 if [ -e /proc/modules ]; then
 	why=""
-	[ -d /sys/module/mirror ] && ! rmmod mirror && why="rmmod failed"
+	# Namespaces the run deleted, and the mirrors of their devices,
+	# go away in the background: wait for that
+	for ((i = 0; i < 60; i++)); do
+		[ -d /sys/module/mirror ] || break
+		rmmod mirror 2> /dev/null || sleep 1
+	done
+	[ -d /sys/module/mirror ] && why="rmmod failed for 60 s"
 	printf 'TEST: %-72s [%s]\n' "the module unloads after the $1 run" \
 		"$([ -z "$why" ] && echo ' OK ' || echo FAIL)"
 	[ -z "$why" ] || { echo "	$why"; rc=1; }

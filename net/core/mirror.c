@@ -404,14 +404,6 @@ static void mirror_rx_headers(struct sk_buff *copy, const struct net_device *to)
 		skb_push_rcsum(copy, -skb_mac_offset(copy));
 }
 
-/*
- * Cut a copy to @snaplen bytes from its link-layer header. A linear
- * clone only needs a shorter length. A paged or GSO one first gets a
- * head and frag list of its own, as the original's are shared; a GSO
- * one becomes one frame, which must fit the MTU of @to, its
- * destination. A checksum left to the device would cover bytes that
- * are gone.
- */
 /* A cut copy is also cut to what the destination can send */
 static unsigned int mirror_snaplen(const struct mirror_dest *d)
 {
@@ -419,6 +411,12 @@ static unsigned int mirror_snaplen(const struct mirror_dest *d)
 		     READ_ONCE(d->dev->mtu) + d->dev->hard_header_len);
 }
 
+/*
+ * Cut a copy that is not a GSO packet to @snaplen bytes from its
+ * link-layer header. A linear clone only needs a shorter length; a paged
+ * one first gets a head and frag list of its own, as the original's are
+ * shared. A checksum left to the device would cover bytes that are gone.
+ */
 static int mirror_trim(struct sk_buff *copy, unsigned int snaplen)
 {
 	if (skb_is_nonlinear(copy)) {
@@ -479,9 +477,14 @@ static void mirror_send(struct sk_buff *copy, const struct mirror_dest *d,
 static void mirror_segments(struct sk_buff *copy, const struct mirror_dest *d,
 			    bool defer)
 {
-	struct sk_buff *segs, *seg, *next;
+	struct sk_buff *segs = NULL, *seg, *next;
 
-	segs = skb_gso_segment(copy, NETIF_F_SG | NETIF_F_HW_CSUM);
+	/*
+	 * Segmentation may rewrite the TCP checksum of a packet that is
+	 * not CHECKSUM_PARTIAL (LRO): in a header of the copy's own
+	 */
+	if (!skb_unclone(copy, GFP_ATOMIC))
+		segs = skb_gso_segment(copy, NETIF_F_SG | NETIF_F_HW_CSUM);
 	if (IS_ERR_OR_NULL(segs)) {
 		kfree_skb(copy);
 		dev_core_stats_tx_dropped_inc(d->dev);
