@@ -102,7 +102,7 @@ rx_network_header()
 	slowwait_tcpdump /tmp/tcpdump-x0.log || why+=" tcpdump did not start"
 	buggy=$(kernel_log_count 'is buggy')
 	d0=$(stat_of x0 tx_packets)
-	ping -q -c $N -i 0.01 -W 2 10.2.1.2 > /dev/null || why+=" pings lost"
+	ping -q -c $N -i 0.01 -W 2 10.2.1.2 | all_answered || why+=" pings lost"
 	[ "$(wait_stat x0 tx_packets $((d0 + 2 * N)))" = $((d0 + 2 * N)) ] ||
 		why+=" x0 sent $(($(stat_of x0 tx_packets) - d0)) copies, want $((2 * N))"
 	buggy=$(($(kernel_log_count 'is buggy') - buggy))

@@ -26,6 +26,13 @@ lockdep_on()
 		grep -q 'debug_locks: *1$' /proc/lockdep_stats
 }
 
+# all_answered: ping -q's summary on stdin says that every request was
+# answered; ping's own status is 0 if any was
+all_answered()
+{
+	grep -q ', 0% packet loss'
+}
+
 stat_of()
 {
 	cat "/sys/class/net/$1/statistics/$2" 2> /dev/null || echo 0

@@ -379,7 +379,7 @@ why=""
 echo d2 > /sys/class/net/sv0/mirror_to || why="cannot add d2 to sv0"
 ip link set d2 up
 s0=$(stat_of d2 tx_packets)
-ping -q -c 10 -i 0.01 -W 2 10.3.0.2 > /dev/null || why+=" pings lost"
+ping -q -c 10 -i 0.01 -W 2 10.3.0.2 | all_answered || why+=" pings lost"
 got=$(wait_stat d2 tx_packets $((s0 + 20)))
 [ "$got" = $((s0 + 20)) ] || why+=" d2 sent $((got - s0)) copies of 20"
 echo -d2 > /sys/class/net/sv0/mirror_to

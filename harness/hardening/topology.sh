@@ -152,7 +152,7 @@ one_case()
 
 	s0=$(stat_of "$dst" tx_packets)
 	want=$((s0 + per * N))
-	ping -q -c $N -i 0.01 -W 2 "$rip" > /dev/null || why+=" pings lost"
+	ping -q -c $N -i 0.01 -W 2 "$rip" | all_answered || why+=" pings lost"
 	got=$(wait_stat "$dst" tx_packets "$want")
 	[ "$got" = "$want" ] ||
 		why+=" $dst sent $((got - s0)) copies, want $((want - s0))"

@@ -181,13 +181,29 @@ cleanup()
 	unset A B C
 }
 
+# all_answered: ping -q's summary on stdin says that every request was
+# answered; ping's own status is 0 if any was
+all_answered()
+{
+	grep -q ', 0% packet loss'
+}
+
+# ping_in NS ARGS...: ping -q ARGS from NS, every request answered
+ping_in()
+{
+	local ns=$1
+
+	shift
+	in_ns "$ns" ping -q "$@" 2>&1 | all_answered
+}
+
 # ping_s0 [COUNT [ADDR [SIZE]]]: ping from $A over s0, all replies
 # required; SIZE 1472 fills a 1500-byte MTU. Without DF, so that a
 # tunnel fragments a full-size copy rather than refuse it.
 ping_s0()
 {
-	in_ns "$A" ping -q -c "${1:-$NPINGS}" -i 0.01 -W 2 -M dont \
-		-s "${3:-56}" "${2:-10.0.0.2}" > /dev/null
+	ping_in "$A" -c "${1:-$NPINGS}" -i 0.01 -W 2 -M dont \
+		-s "${3:-56}" "${2:-10.0.0.2}"
 }
 
 # kernel_log_count PATTERN: lines of the kernel log matching PATTERN
@@ -621,7 +637,7 @@ ping_d0()
 		ip -n "$C" neigh replace 10.0.1.1 lladdr "$(mac_of "$A" d0)" \
 			dev d1 nud permanent
 	fi
-	in_ns "$A" ping -q -c "$NPINGS" -i 0.01 -W 2 10.0.1.2 > /dev/null
+	ping_in "$A" -c "$NPINGS" -i 0.01 -W 2 10.0.1.2
 }
 
 both_directions()
@@ -921,7 +937,7 @@ slow_destination()
 # sleeping; the replies and their copies are made in softirq)
 alloc_failures()
 {
-	local fs=/sys/kernel/debug/failslab tx drop rx dropped left pid n=5
+	local fs=/sys/kernel/debug/failslab tx drop rx dropped left pid out n=5
 	local slab=/sys/kernel/slab/skbuff_head_cache/failslab
 
 	RET=0
@@ -939,12 +955,15 @@ alloc_failures()
 	echo 100 > "$fs/probability"
 	tx=$(stat_get "$A" d0 tx_packets) drop=$(stat_get "$A" d0 tx_dropped)
 	rx=$(stat_get "$C" d1 rx_packets)
+	out=$(mktemp)
 	# ip netns exec execs ping: $! is the ping
-	ip netns exec "$A" ping -q -c "$NPINGS" -i 0.2 -W 2 10.0.0.2 > /dev/null &
+	ip netns exec "$A" ping -q -c "$NPINGS" -i 0.2 -W 2 10.0.0.2 > "$out" &
 	pid=$!
 	sleep 0.5
 	echo 1 > "/proc/$pid/make-it-fail"
-	wait "$pid" || check_eq "pings through the source" failed ok
+	wait "$pid"
+	all_answered < "$out" || check_eq "pings through the source" failed ok
+	rm -f "$out"
 	echo 0 > "$fs/probability"; echo 0 > "$slab"
 	left=$(cat "$fs/times")
 	copies_accounted "$tx" "$drop" "$rx" $((2 * NPINGS))
@@ -1333,7 +1352,7 @@ nl_sample()
 	ip -n "$A" link set s0 mirror add d0 direction tx sample 10
 	check_eq "sample" "$(mirror_entry "$A" s0 d0 sample)" 10
 	p=$(stat_get "$C" d1 rx_packets)
-	in_ns "$A" ping -q -f -c 4000 -W 2 10.0.0.2 > /dev/null ||
+	ping_in "$A" -f -c 4000 -W 2 10.0.0.2 ||
 		check_eq "ping flood through the source" failed ok
 	sleep 0.5
 	n=$(($(stat_get "$C" d1 rx_packets) - p))
@@ -1348,7 +1367,7 @@ nl_sample()
 	ping_s0 4
 	ip -n "$A" link set s0 mirror change d0 sample 2
 	p=$(stat_get "$C" d1 rx_packets)
-	in_ns "$A" ping -q -f -c 1000 -W 2 10.0.0.2 > /dev/null ||
+	ping_in "$A" -f -c 1000 -W 2 10.0.0.2 ||
 		check_eq "ping flood through the source" failed ok
 	sleep 0.5
 	n=$(($(stat_get "$C" d1 rx_packets) - p))
@@ -1363,21 +1382,24 @@ nl_sample()
 nl_change_under_traffic()
 {
 	local name="netlink: options changed under traffic lose and double no copy"
-	local p pid changes=0
+	local p pid out changes=0
 
 	RET=0
 	nl_check "$name" || return
 	setup
 	ip -n "$A" link set s0 mirror add d0
 	p=$(stat_get "$C" d1 rx_packets)
-	in_ns "$A" ping -q -c 1000 -i 0.002 -W 2 10.0.0.2 > /dev/null &
+	out=$(mktemp)
+	in_ns "$A" ping -q -c 1000 -i 0.002 -W 2 10.0.0.2 > "$out" &
 	pid=$!
 	while kill -0 "$pid" 2> /dev/null; do
 		ip -n "$A" link set s0 mirror change d0 \
 			snaplen $((changes % 2 ? 1500 : 0)) sample 1 direction both
 		changes=$((changes + 1))
 	done
-	wait "$pid" || check_eq "pings through the source" failed ok
+	wait "$pid"
+	all_answered < "$out" || check_eq "pings through the source" failed ok
+	rm -f "$out"
 	check_eq "changes made under traffic ($changes) at least 10" \
 		"$((changes >= 10 ? 1 : 0))" 1
 	wait_count "copies" $((p + 2000)) stat_get "$C" d1 rx_packets
