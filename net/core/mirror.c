@@ -248,11 +248,9 @@ static void mirror_xmit(struct sk_buff *copy,
 			struct mirror_stats __percpu *stats)
 {
 	struct net_device *to = copy->dev;
-	/* A root qdisc, or noqueue, is every queue's */
-	bool queued = !qdisc_txq_has_no_queue(netdev_get_tx_queue(to, 0));
-	bool direct = !queued && !skb_is_gso(copy) && !mirror_egress_hooked(to);
 	unsigned int len = copy->len;
 	unsigned int segs = 1;
+	bool direct;
 	u16 q = 0;
 	int ret;
 
@@ -260,6 +258,9 @@ static void mirror_xmit(struct sk_buff *copy,
 	if (skb_is_gso(copy) && skb_shinfo(copy)->gso_segs)
 		segs = skb_shinfo(copy)->gso_segs;
 
+	/* A root qdisc, or noqueue, is every queue's */
+	direct = qdisc_txq_has_no_queue(netdev_get_tx_queue(to, 0)) &&
+		 !skb_is_gso(copy) && !mirror_egress_hooked(to);
 	if (direct) {
 		struct netdev_queue *txq;
 
@@ -270,7 +271,10 @@ static void mirror_xmit(struct sk_buff *copy,
 	if (direct) {
 		if (dev_nit_active(to))
 			dev_queue_xmit_nit(copy, to);
-		/* It counts the drops it makes, but leaves a busy skb */
+		/*
+		 * It counts the drops it makes, but leaves a busy skb, which
+		 * dev_queue_xmit() would drop and count for a noqueue device
+		 */
 		ret = __dev_direct_xmit(copy, q);
 		if (ret == NETDEV_TX_BUSY) {
 			dev_core_stats_tx_dropped_inc(to);
@@ -278,15 +282,19 @@ static void mirror_xmit(struct sk_buff *copy,
 		}
 	} else {
 		/*
-		 * Drivers count the drops they make: only a qdisc's, which
-		 * no device counter sees, are added here.
+		 * Egress hooks, qdisc, stack and driver count the drops
+		 * they make as they do for the destination's own frames
 		 */
 		ret = dev_queue_xmit(copy);
-		if (ret == NET_XMIT_DROP && queued)
-			dev_core_stats_tx_dropped_inc(to);
 	}
 
-	if (net_xmit_eval(ret) == NET_XMIT_SUCCESS)
+	/*
+	 * The entry counts a copy sent once the qdisc or driver took it.
+	 * NET_XMIT_CN is a drop, of this copy or of an earlier one of its
+	 * flow (or a down destination's noop qdisc): either way one copy
+	 * fewer leaves.
+	 */
+	if (ret == NET_XMIT_SUCCESS)
 		mirror_count(stats, segs, len);
 	else
 		mirror_count_drop(stats);

@@ -47,6 +47,7 @@ ALL_TESTS="
 	nl_sample
 	nl_change_under_traffic
 	nl_counters
+	nl_drop_counters
 	nl_same_table
 	nl_errors
 	nl_monitor
@@ -906,26 +907,56 @@ destination_no_carrier()
 	cleanup
 }
 
-# d0 sends at 100 kbit/s through a queue of one frame: most copies of
-# 200 1042-byte frames in a second are dropped, as the qdisc's
+# qdisc_dropped NS DEV: what DEV's root qdisc dropped, its children's
+# drops included
+qdisc_dropped()
+{
+	tc -n "$1" -s qdisc show dev "$2" |
+		sed -n 's/.*(dropped \([0-9]*\),.*/\1/p' | head -n 1
+}
+
+# slow_qdisc NS DEV LEAF...: DEV sends at 100 kbit/s through the qdisc
+# LEAF (say "pfifo limit 1"): most copies of 100 1042-byte frames in a
+# second are dropped
+slow_qdisc()
+{
+	local ns=$1 dev=$2
+
+	shift 2
+	tc -n "$ns" qdisc add dev "$dev" root handle 1: htb default 1
+	tc -n "$ns" class add dev "$dev" parent 1: classid 1:1 htb \
+		rate 100kbit burst 1600 cburst 1600
+	tc -n "$ns" qdisc add dev "$dev" parent 1:1 "$@"
+}
+
+# qdisc_drained NS DEV: wait until DEV's qdisc sent all it holds
+qdisc_drained()
+{
+	slowwait 30 bash -c "! tc -n $1 -s qdisc show dev $2 | grep -q 'backlog [1-9]'"
+}
+
+# A copy the full queue drops counts there, as the destination's own
+# frames do, not in its tx_dropped
 slow_destination()
 {
-	local tx drop rx dropped n=100
+	local tx drop rx n=100
 
 	RET=0
 	setup
-	tc -n "$A" qdisc add dev d0 root handle 1: htb default 1
-	tc -n "$A" class add dev d0 parent 1: classid 1:1 htb rate 100kbit \
-		burst 1600 cburst 1600
-	tc -n "$A" qdisc add dev d0 parent 1:1 pfifo limit 1
+	slow_qdisc "$A" d0 pfifo limit 1
 	check_write "$A" s0 d0 ""
 	tx=$(stat_get "$A" d0 tx_packets) drop=$(stat_get "$A" d0 tx_dropped)
 	rx=$(stat_get "$C" d1 rx_packets)
 	ping_s0 "$n" 10.0.0.2 1000 ||
 		check_eq "pings through the source" failed ok
-	slowwait 30 bash -c "! tc -n $A -s qdisc show dev d0 | grep -q 'backlog [1-9]'"
-	copies_accounted "$tx" "$drop" "$rx" $((2 * n))
-	[ "$dropped" -gt 0 ] ||
+	qdisc_drained "$A" d0
+	tx=$(($(stat_get "$A" d0 tx_packets) - tx))
+	check_eq "d0's copies sent + dropped by its qdisc" \
+		$((tx + $(qdisc_dropped "$A" d0))) $((2 * n))
+	check_eq "copies received on d1" \
+		$(($(stat_get "$C" d1 rx_packets) - rx)) "$tx"
+	check_eq "d0's tx_dropped" $(($(stat_get "$A" d0 tx_dropped) - drop)) 0
+	[ "$(qdisc_dropped "$A" d0)" -gt 0 ] ||
 		check_eq "copies the full queue dropped" 0 "some"
 
 	log_test "destination slower than its copies: each sent or counted dropped"
@@ -1437,6 +1468,82 @@ nl_counters()
 		"$(mirror_entry "$A" s0 d0 stats.packets)" $((2 * NPINGS))
 	check_eq "counters left out without -s" "$(ip -n "$A" -d -j link \
 		show dev s0 | jq -r '.[0].mirror_to[0].stats')" null
+
+	log_test "$name"
+	cleanup
+}
+
+# nl_drops_case WHAT DROPPED TX_DROPPED: ping through s0, then check
+# that the entry's counters grew by 0 sent and DROPPED dropped, and d0's
+# tx_dropped by TX_DROPPED
+nl_drops_case()
+{
+	local what=$1 p0 d0 t0
+
+	p0=$(mirror_entry "$A" s0 d0 stats.packets)
+	d0=$(mirror_entry "$A" s0 d0 stats.dropped)
+	t0=$(stat_get "$A" d0 tx_dropped)
+	ping_s0 || check_eq "$what: pings through the source" failed ok
+	check_eq "$what: the entry's packets" \
+		$(($(mirror_entry "$A" s0 d0 stats.packets) - p0)) 0
+	check_eq "$what: the entry's drops" \
+		$(($(mirror_entry "$A" s0 d0 stats.dropped) - d0)) "$2"
+	check_eq "$what: d0's tx_dropped" \
+		$(($(stat_get "$A" d0 tx_dropped) - t0)) "$3"
+}
+
+# Each outcome of a copy in the destination's transmit path counts once
+# in the entry, and where the same outcome of a frame of d0's own counts
+nl_drop_counters()
+{
+	local name="netlink: a dropped copy counts in the entry and where d0's own would"
+	local rx n=100
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	ip -n "$A" link set s0 mirror add d0
+	tc -n "$A" qdisc add dev d0 clsact
+	tc -n "$A" filter add dev d0 egress pref 1 matchall action drop
+	nl_drops_case "tc drop, no qdisc" $((2 * NPINGS)) 0
+	check_eq "copies tc dropped" "$(tc_egress_pkts "$A" d0)" $((2 * NPINGS))
+	tc -n "$A" qdisc add dev d0 root pfifo
+	nl_drops_case "tc drop, pfifo" $((2 * NPINGS)) 0
+	tc -n "$A" qdisc del dev d0 clsact
+	tc -n "$A" qdisc del dev d0 root
+
+	# veth drops what is longer than its peer's MTU, after the qdisc
+	# took it: sent for the entry, the driver's drop in tx_dropped
+	tc -n "$A" qdisc add dev d0 root pfifo
+	ip -n "$C" link set d1 mtu 500
+	ping_s0 "$NPINGS" 10.0.0.2 1000 ||
+		check_eq "pings through the source" failed ok
+	qdisc_drained "$A" d0
+	check_eq "copies the driver dropped, the entry's packets" \
+		"$(mirror_entry "$A" s0 d0 stats.packets)" $((2 * NPINGS))
+	check_eq "copies the driver dropped, d0's tx_dropped" \
+		"$(stat_get "$A" d0 tx_dropped)" $((2 * NPINGS))
+	tc -n "$A" qdisc del dev d0 root
+	ip -n "$C" link set d1 mtu 1500
+
+	# sfq's congestion drop (NET_XMIT_CN) is a drop; one flow of
+	# copies, so that what sfq drops is this entry's
+	ip -n "$A" link set s0 mirror change d0 direction tx
+	slow_qdisc "$A" d0 sfq limit 2
+	rx=$(stat_get "$C" d1 rx_packets)
+	ping_s0 "$n" 10.0.0.2 1000 ||
+		check_eq "pings through the source" failed ok
+	qdisc_drained "$A" d0
+	check_eq "sfq full: the entry's packets" \
+		$(($(mirror_entry "$A" s0 d0 stats.packets) - 2 * NPINGS)) \
+		$(($(stat_get "$C" d1 rx_packets) - rx))
+	check_eq "sfq full: the entry's drops" \
+		$(($(mirror_entry "$A" s0 d0 stats.dropped) - 4 * NPINGS)) \
+		"$(qdisc_dropped "$A" d0)"
+	[ "$(qdisc_dropped "$A" d0)" -gt 0 ] ||
+		check_eq "copies sfq dropped" 0 "some"
+	check_eq "sfq full: d0's tx_dropped" \
+		"$(stat_get "$A" d0 tx_dropped)" $((2 * NPINGS))
 
 	log_test "$name"
 	cleanup
