@@ -37,13 +37,14 @@ for c in $(git_t rev-list --reverse base..HEAD); do
 	done
 done
 # A new file edited here since tree.sh last assembled the tree is the
-# truth: keep it, unless the tree changed it too
+# truth: keep it, unless the tree changed it to something else too
 tip=$(cat "$tree/.git/series-tip" 2> /dev/null || echo base)
 keep=()
 for f in "${!adder[@]}"; do
 	was=$(git_t rev-parse -q --verify "$tip:$f" || true)
 	[ -f "$top/$f" ] && [ "$(git_t hash-object "$top/$f")" != "$was" ] || continue
-	if [ "$(git_t rev-parse "HEAD:$f")" != "$was" ]; then
+	now=$(git_t rev-parse "HEAD:$f")
+	if [ "$now" != "$was" ] && [ "$now" != "$(git_t hash-object "$top/$f")" ]; then
 		echo "export: $f changed both here and in build/linux since" \
 			"tree.sh last ran: merge by hand" >&2
 		exit 1

@@ -2,6 +2,7 @@
 #ifndef _NET_MIRROR_H
 #define _NET_MIRROR_H
 
+#include <linux/if_link.h>
 #include <net/netlink.h>
 
 struct net_device;
@@ -35,6 +36,10 @@ struct netdev_mirror_ops {
 };
 
 void netdev_mirror_set_ops(const struct netdev_mirror_ops *ops);
+
+/* IFLA_MIRROR's policies, which rtnetlink applies before the core loads */
+extern const struct nla_policy ifla_mirror_policy[IFLA_MIRROR_MAX + 1];
+extern const struct nla_policy ifla_mirror_entry_policy[IFLA_MIRROR_ENTRY_MAX + 1];
 
 /**
  * netdev_mirror_nlmsg_size - the most IFLA_MIRROR adds to a link message

@@ -953,34 +953,6 @@ static ssize_t mirror_show(const struct net_device *dev, char *buf)
 	return len;
 }
 
-static const struct netlink_range_validation mirror_snaplen_range = {
-	.max	= U16_MAX,
-};
-
-static const struct netlink_range_validation mirror_sample_range = {
-	.min	= 1,
-	.max	= INT_MAX,
-};
-
-static const struct nla_policy mirror_entry_policy[IFLA_MIRROR_ENTRY_MAX + 1] = {
-	[IFLA_MIRROR_ENTRY_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
-	[IFLA_MIRROR_ENTRY_DIRECTION]	= NLA_POLICY_RANGE(NLA_U32,
-							   IFLA_MIRROR_DIRECTION_RX,
-							   IFLA_MIRROR_DIRECTION_BOTH),
-	[IFLA_MIRROR_ENTRY_SNAPLEN]	= NLA_POLICY_FULL_RANGE(NLA_U32,
-							&mirror_snaplen_range),
-	[IFLA_MIRROR_ENTRY_SAMPLE]	= NLA_POLICY_FULL_RANGE(NLA_U32,
-							&mirror_sample_range),
-	[IFLA_MIRROR_ENTRY_STATS]	= { .type = NLA_NESTED },
-};
-
-static const struct nla_policy mirror_policy[IFLA_MIRROR_MAX + 1] = {
-	[IFLA_MIRROR_ENTRY]	= NLA_POLICY_NESTED(mirror_entry_policy),
-	[IFLA_MIRROR_ADD]	= NLA_POLICY_NESTED(mirror_entry_policy),
-	[IFLA_MIRROR_CHANGE]	= NLA_POLICY_NESTED(mirror_entry_policy),
-	[IFLA_MIRROR_DEL]	= NLA_POLICY_NESTED(mirror_entry_policy),
-};
-
 /* Apply the options present in @tb to @opts */
 static int mirror_nl_opts(struct mirror_opts *opts, struct nlattr **tb,
 			  struct netlink_ext_ack *extack)
@@ -1023,7 +995,7 @@ static int mirror_nl_request(struct mirror_edit *e, const struct nlattr *req,
 		return -EINVAL;
 	}
 	err = nla_parse_nested(tb, IFLA_MIRROR_ENTRY_MAX, req,
-			       mirror_entry_policy, extack);
+			       ifla_mirror_entry_policy, extack);
 	if (err)
 		return err;
 	if (tb[IFLA_MIRROR_ENTRY_STATS]) {
@@ -1095,7 +1067,7 @@ static int mirror_setlink(struct net_device *dev, const struct nlattr *attr,
 
 	ASSERT_RTNL();
 
-	err = nla_validate_nested(attr, IFLA_MIRROR_MAX, mirror_policy, extack);
+	err = nla_validate_nested(attr, IFLA_MIRROR_MAX, ifla_mirror_policy, extack);
 	if (err || !nla_len(attr))
 		return err;
 

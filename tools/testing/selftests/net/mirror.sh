@@ -1201,6 +1201,12 @@ nl_module_autoload()
 	[ -d /sys/module/mirror ] && rmmod mirror
 	check_eq "module loaded before the request" \
 		"$([ -d /sys/module/mirror ] && echo yes)" "" &&
+	# rtnetlink checks the policy before it loads the module
+	check_eq "ip link set s0 mirror add d0 sample 0" \
+		"$(ip_error "$A" link set s0 mirror add d0 sample 0)" \
+		"Error: integer out of range." &&
+	check_eq "module loaded by a malformed request" \
+		"$([ -d /sys/module/mirror ] && echo yes)" "" &&
 	check_eq "ip link set s0 mirror add d0" \
 		"$(ip_error "$A" link set s0 mirror add d0)" "" &&
 	check_eq "module loaded by the request" \
