@@ -838,26 +838,6 @@ err_free:
 	return err;
 }
 
-/* Drop destination @i of @old; cannot fail, as unregistration needs it */
-static void mirror_remove(struct netdev_mirror *old, unsigned int i)
-{
-	struct netdev_mirror *new = NULL;
-	unsigned int n = old->count - 1;
-	unsigned int j;
-
-	netdev_put(old->dest[i].dev, &old->dest[i].tracker);
-	if (n) {
-		/* At most NETDEV_MIRROR_MAX_DEST entries: a small allocation */
-		new = mirror_alloc(old->source, n, GFP_KERNEL | __GFP_NOFAIL);
-		memcpy(new->dest, old->dest, i * sizeof(*new->dest));
-		memcpy(new->dest + i, old->dest + i + 1,
-		       (n - i) * sizeof(*new->dest));
-		for (j = 0; j < n; j++)
-			new->dirs |= new->dest[j].opts.dir;
-	}
-	mirror_publish(old->source, old, new, BIT(i));
-}
-
 static void mirror_remove_all(struct netdev_mirror *old)
 {
 	unsigned int i;
@@ -865,6 +845,35 @@ static void mirror_remove_all(struct netdev_mirror *old)
 	for (i = 0; i < old->count; i++)
 		netdev_put(old->dest[i].dev, &old->dest[i].tracker);
 	mirror_publish(old->source, old, NULL, BIT(old->count) - 1);
+}
+
+/*
+ * Drop destination @i of @old. Unregistration needs this and cannot
+ * fail or wait: without memory for the smaller array, the source loses
+ * all its destinations, which takes none.
+ */
+static void mirror_remove(struct netdev_mirror *old, unsigned int i)
+{
+	struct netdev_mirror *new = NULL;
+	unsigned int n = old->count - 1;
+	unsigned int j;
+
+	if (n) {
+		new = mirror_alloc(old->source, n, GFP_KERNEL);
+		if (unlikely(!new)) {
+			net_warn_ratelimited("%s: out of memory: all port mirrors removed\n",
+					     netdev_name(old->source));
+			mirror_remove_all(old);
+			return;
+		}
+		memcpy(new->dest, old->dest, i * sizeof(*new->dest));
+		memcpy(new->dest + i, old->dest + i + 1,
+		       (n - i) * sizeof(*new->dest));
+		for (j = 0; j < n; j++)
+			new->dirs |= new->dest[j].opts.dir;
+	}
+	netdev_put(old->dest[i].dev, &old->dest[i].tracker);
+	mirror_publish(old->source, old, new, BIT(i));
 }
 
 /* Whether @to may be a destination of @dev; 0 or the errno */
