@@ -54,7 +54,7 @@ static inline size_t netdev_mirror_nlmsg_size(void)
 		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_SNAPLEN */
 		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_SAMPLE */
 		       nla_total_size(0) +	/* IFLA_MIRROR_ENTRY_STATS */
-		       3 * nla_total_size_64bit(8);	/* its counters */
+		       3 * nla_total_size(sizeof(u64));	/* its counters, uint */
 
 	return nla_total_size(0) + NETDEV_MIRROR_MAX_DEST * entry;
 }

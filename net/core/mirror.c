@@ -1129,12 +1129,9 @@ static int mirror_fill_stats(struct sk_buff *skb, const struct mirror_dest *d)
 	mirror_stats_read(d, &packets, &bytes, &dropped);
 	nest = nla_nest_start(skb, IFLA_MIRROR_ENTRY_STATS);
 	if (!nest ||
-	    nla_put_u64_64bit(skb, IFLA_MIRROR_STATS_PACKETS, packets,
-			      IFLA_MIRROR_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, IFLA_MIRROR_STATS_BYTES, bytes,
-			      IFLA_MIRROR_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, IFLA_MIRROR_STATS_DROPPED, dropped,
-			      IFLA_MIRROR_STATS_PAD))
+	    nla_put_uint(skb, IFLA_MIRROR_STATS_PACKETS, packets) ||
+	    nla_put_uint(skb, IFLA_MIRROR_STATS_BYTES, bytes) ||
+	    nla_put_uint(skb, IFLA_MIRROR_STATS_DROPPED, dropped))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
