@@ -18,9 +18,11 @@
 #   sparse, W=1  no warning on a line the series adds, in the objects it
 #                touches (C=2 W=1)
 #   build        the test kernel with CONFIG_NET_MIRROR=y, =m and =n
-#                (=n from a copy of =y's objects: build_from_y)
-#   bisect       every prefix of the series builds (=m), in order, in one
-#                build dir that starts from a copy of =y's objects
+#                (=n from a copy of =y's objects: build_from)
+#   bisect       every prefix of the series builds, with =y and =n from
+#                copies of the =y and =n kernels' objects and =m from the
+#                debug kernel's, newest first: each builds what it and
+#                the prefixes after it changed
 #
 # GATES="checkpatch kernel-doc ..." runs some only. BUILT="y m" names the
 # modes make check has built (and reported) already: their VMs may be
@@ -78,21 +80,32 @@ worktree() {
 	git -C "$src" checkout -q --detach "$rev"
 }
 
-# build_from_y NAME REV MODE: build REV with CONFIG_NET_MIRROR=MODE on
-# the test config, the sources in build/NAME/linux (a worktree) and the
-# objects in build/NAME/obj, which start as a copy of the =y kernel's.
-# make then compiles only what REV and MODE change: each build after the
-# first in a dir is incremental, and a prefix compiles what its patch
-# changed. The build runs in a mount namespace with the two dirs mounted
-# over build/linux and build/obj-y, so that every command is the one the
-# copied objects were built with (a new path would rebuild objtool, and
-# with it every object). Skipped when a build there of the same sources,
-# mode and config succeeded.
-build_from_y() {
-	local name=$1 rev=$2 mode=$3 dir=$top/build/$1 stamp
+# y_fragments MODE: the =y kernel's config fragments (kernel.sh), with
+# CONFIG_NET_MIRROR=MODE: a build from a copy of its objects then
+# compiles only what MODE changes (a fragment left out, as bench.config
+# was in session 7, recompiles most of the kernel: 26 minutes for =n)
+y_fragments() {
+	"$top/harness/kernels/kernel.sh" --fragments y |
+		sed "s|/mirror-y\.config|/mirror-$1.config|"
+}
 
-	stamp="$(git_t rev-parse "$rev^{tree}") $mode $(cat "$cfg/vm.config" \
-		"$cfg/mirror-$mode.config" | sha1sum | cut -c1-12)"
+# build_from NAME REV SEED AT FRAGMENT...: build REV with the config the
+# fragments make, the sources in build/NAME/linux (a worktree) and the
+# objects in build/NAME/obj, which start as a copy of SEED, the objects
+# of a build of HEAD that ran with its objects at build/obj-AT. make
+# then compiles only what REV and the config change: each build after
+# the first in a dir is incremental, and a prefix compiles what its
+# patch changed. The build runs in a mount namespace with the two dirs
+# mounted over build/linux and build/obj-AT, so that every command is
+# the one the copied objects were built with (a new path would rebuild
+# objtool, and with it every object); a VM booted from SEED meanwhile
+# sees SEED. Skipped when a build there of the same sources and config
+# succeeded.
+build_from() {
+	local name=$1 rev=$2 seed=$3 at=$4 dir=$top/build/$1 stamp
+
+	shift 4
+	stamp="$(git_t rev-parse "$rev^{tree}") $at $(cat "$@" | sha1sum | cut -c1-12)"
 	grep -qxF -- "$stamp" "$dir/built" 2> /dev/null && return 0
 	if [ ! -d "$dir/obj" ]; then
 		rm -rf "$dir"
@@ -103,9 +116,9 @@ build_from_y() {
 		# A copy of objects built from other sources would be wrong.
 		find "$dir/linux" -path "$dir/linux/.git" -prune -o -type f \
 			-print0 | xargs -0 touch -h -d @1
-		if [ "$(cat "$top/build/obj-y/source-tree" 2> /dev/null)" = \
+		if [ "$(cat "$seed/source-tree" 2> /dev/null)" = \
 		     "$(git_t rev-parse 'HEAD^{tree}')" ]; then
-			cp -a "$top/build/obj-y" "$dir/obj-new" || return 1
+			cp -a "$seed" "$dir/obj-new" || return 1
 		else
 			mkdir "$dir/obj-new"	# compiled from scratch
 		fi
@@ -113,12 +126,13 @@ build_from_y() {
 	fi
 	worktree "$dir/linux" "$rev" || return 1
 	rm -f "$dir/obj/fragment"	# a new config for the new sources
+	mkdir -p "$top/build/obj-$at"
 	unshare --mount --propagation private sh -c '
-		mount --bind "$1/linux" "$2/linux" &&
-		mount --bind "$1/obj" "$2/obj-y" &&
-		cd "$2/linux" && "$3/harness/kernels/build.sh" --lax y "$4" "$5"' \
-		build-from-y "$dir" "$top/build" "$top" "$cfg/vm.config" \
-		"$cfg/mirror-$mode.config" > /dev/null || return 1
+		top=$0 dir=$1 at=$2 && shift 3 &&
+		mount --bind "$dir/linux" "$top/build/linux" &&
+		mount --bind "$dir/obj" "$top/build/obj-$at" &&
+		cd "$top/build/linux" && "$top/harness/kernels/build.sh" --lax "$at" "$@"' \
+		"$top" "$dir" "$at" "$@" > /dev/null || return 1
 	echo "$stamp" >> "$dir/built"
 }
 
@@ -261,7 +275,7 @@ if want build; then
 		[[ " ${BUILT:-} " == *" $mode "* ]] && continue
 		# =n builds from the =y objects; make check then boots it
 		if [ $mode = n ]; then
-			build=(build_from_y gate-n HEAD n)
+			build=(build_from gate-n HEAD "$top/build/obj-y" y $(y_fragments n))
 		else
 			build=("$top/harness/kernels/kernel.sh" "$mode")
 		fi
@@ -274,22 +288,48 @@ if want build; then
 fi
 
 if want bisect; then
-	n=0
-	prev=base
+	# Prefixes newest first: a prefix differs from the one after it by
+	# a patch, and the first from HEAD by what the later ones change,
+	# so that each build dir compiles little. A prefix without the
+	# option builds once, on the =y config.
 	kernel=(-- . ':!Documentation' ':!tools' ':!MAINTAINERS')
-	for c in $(git_t rev-list --reverse base..HEAD); do
+	commits=($(git_t rev-list --reverse base..HEAD))
+	declare -A said=()
+	next=HEAD
+	for ((i = ${#commits[@]} - 1; i >= 0; i--)); do
+		c=${commits[i]}
+		prev=$(git_t rev-parse "$c~1")
+		if git_t diff --quiet "$prev" "$c" "${kernel[@]}"; then
+			said[$c]="pass (no kernel source)"
+		elif git_t diff --quiet "$c" HEAD "${kernel[@]}"; then
+			said[$c]="pass (the whole series' sources: built above)"
+		else
+			ok=pass built=""
+			modes="y n m"
+			git_t grep -q 'config NET_MIRROR$' "$c" -- net/Kconfig || modes=y
+			for mode in $modes; do
+				case $mode in
+				y|n) seed=$top/build/obj-y at=y
+				     [ $mode = n ] && [ -d "$top/build/gate-n/obj" ] &&
+					seed=$top/build/gate-n/obj
+				     frags=($(y_fragments $mode)) ;;
+				m)   seed=$top/build/obj-m at=m
+				     frags=($("$top/harness/kernels/kernel.sh" --fragments m)) ;;
+				esac
+				if build_from "bisect-$mode" "$c" "$seed" "$at" "${frags[@]}"; then
+					built+=" =$mode"
+				else
+					ok=fail built+=" =$mode FAILED"
+				fi
+			done
+			said[$c]="$ok ($(echo $built))"
+		fi
+	done
+	n=0
+	for c in "${commits[@]}"; do
 		n=$((n + 1))
 		what="patch $n builds alone: $(git_t log -1 --format=%s "$c")"
-		if git_t diff --quiet "$prev" "$c" "${kernel[@]}"; then
-			gate pass "$what (no kernel source)"
-		elif git_t diff --quiet "$c" HEAD "${kernel[@]}"; then
-			gate pass "$what (the whole series' sources: built as =m)"
-		elif build_from_y bisect "$c" m; then
-			gate pass "$what"
-		else
-			gate fail "$what"
-		fi
-		prev=$c
+		gate "${said[$c]%% *}" "$what ${said[$c]#* }"
 	done
 fi
 
