@@ -135,9 +135,20 @@ pktgen_set()
 # on each DEV, the mirrors SOURCE:DEST, and pktgen sending on each DEV
 # from both CPUs, so that each qdisc's busylock is contended and held
 # across the transmit below it
+# tx_sum DEV...: frames the devices sent or dropped on transmit
+tx_sum()
+{
+	local dev n=0
+
+	for dev in "$@"; do
+		n=$((n + $(stat_of "$dev" tx_packets) + $(stat_of "$dev" tx_dropped)))
+	done
+	echo $n
+}
+
 busylock_case()
 {
-	local name=$1 qdisc=$2 devs=$3 mirrors=$4 why="" t dev sent n m
+	local name=$1 qdisc=$2 devs=$3 mirrors=$4 why="" t dev sent n m tx
 
 	for dev in $devs; do
 		tc qdisc replace dev "$dev" root $qdisc || why+=" cannot set $qdisc on $dev"
@@ -159,6 +170,7 @@ busylock_case()
 				why+=" pktgen setup of $dev on CPU $t"
 		done
 	done
+	tx=$(tx_sum $devs)
 	timeout 600 sh -c 'echo start > /proc/net/pktgen/pgctrl' ||
 		why+=" pktgen did not finish in 600 s"
 	sent=0
@@ -172,6 +184,11 @@ busylock_case()
 	done
 	n=$(($(wc -w <<< "$devs") * 2 * FRAMES))
 	[ "$sent" = $n ] || why+=" pktgen sent $sent frames, want $n"
+	# The destinations are among the devices: what they sent beyond
+	# pktgen's frames are copies (the case is void without)
+	sleep 1
+	tx=$(($(tx_sum $devs) - tx - sent))
+	[ "$tx" -gt 0 ] || why+=" no copy made ($tx)"
 	lockdep_on || why+=" lockdep reported"
 
 	for m in $mirrors; do

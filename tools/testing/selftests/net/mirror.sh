@@ -242,7 +242,7 @@ module_autoload()
 
 rx_tx_copies()
 {
-	local tx0 rx0 ptx0 prx0 bytes0 pkts0
+	local tx0 rx0 ptx0 prx0 bytes0 pkts0 tp
 
 	RET=0
 	setup
@@ -263,6 +263,14 @@ rx_tx_copies()
 		$(($(stat_get "$C" d1 rx_bytes) - bytes0)) \
 		$(($(stat_get "$A" s0 tx_bytes) - ptx0 + \
 		   $(stat_get "$A" s0 rx_bytes) - prx0))
+	# traced: the tracers on the same tracepoints saw s0's frames too
+	if [ "${2:-}" = traced ]; then
+		for tp in net_dev_start_xmit netif_receive_skb; do
+			check_eq "s0's frames traced by $tp, at least $NPINGS" \
+				"$(($(grep -c " $tp: dev=s0 " /sys/kernel/tracing/trace) \
+				    >= NPINGS ? 1 : 0))" 1
+		done
+	fi
 
 	log_test "${1:-receive and transmit copies arrive, exact counts and bytes}"
 	cleanup
@@ -278,10 +286,11 @@ other_probes()
 			"no tracefs at /sys/kernel/tracing"
 		return
 	fi
+	echo > /sys/kernel/tracing/trace
 	for tp in netif_receive_skb net_dev_start_xmit; do
 		echo 1 > $ev/$tp/enable
 	done
-	rx_tx_copies "copies with tracers on the same tracepoints"
+	rx_tx_copies "copies with tracers on the same tracepoints" traced
 	for tp in netif_receive_skb net_dev_start_xmit; do
 		echo 0 > $ev/$tp/enable
 	done
@@ -400,7 +409,7 @@ same_bytes()
 
 vlan_tag_kept()
 {
-	local dir
+	local dir p
 
 	RET=0
 	setup
@@ -416,11 +425,16 @@ vlan_tag_kept()
 		dev s1.100 nud permanent
 	check_write "$A" s0 d0 ""
 
+	p=$(stat_get "$C" d1 rx_packets)
 	capture "$C" d1 $((2 * NPINGS)) "$dir/d1.pcap" in
-	ping_s0 "$NPINGS" 10.0.100.2
+	ping_s0 "$NPINGS" 10.0.100.2 || check_eq "pings over the VLAN" failed ok
 	wait
-	check_eq "copies tagged with VLAN 100" \
-		"$(tcpdump -r "$dir/d1.pcap" -e -n 2> /dev/null | grep -c 'vlan 100,')" \
+	wait_count "copies received on d1" $((p + 2 * NPINGS)) \
+		stat_get "$C" d1 rx_packets
+	# One tag, then IPv4: not a copy tagged twice
+	check_eq "copies tagged once with VLAN 100" \
+		"$(tcpdump -r "$dir/d1.pcap" -e -n 2> /dev/null |
+		   grep -c 'length [0-9]*: vlan 100, p 0, ethertype IPv4')" \
 		$((2 * NPINGS))
 
 	log_test "VLAN-tagged traffic keeps its tag in the copy"
@@ -1317,12 +1331,19 @@ nl_snaplen()
 	dir=$(mktemp -d)
 	ip -n "$A" link set s0 mirror add d0 snaplen 128
 	check_eq "snaplen" "$(mirror_entry "$A" s0 d0 snaplen)" 128
+	p=$(stat_get "$C" d1 rx_packets)
 	capture "$C" d1 $((2 * NPINGS)) "$dir/d1.pcap" in
-	ping_s0 "$NPINGS" 10.0.0.2 1000
+	ping_s0 "$NPINGS" 10.0.0.2 1000 ||
+		check_eq "pings through the source" failed ok
 	wait
+	wait_count "copies received on d1" $((p + 2 * NPINGS)) \
+		stat_get "$C" d1 rx_packets
+	# COUNTxLENGTH for each length captured
 	lens=$(tcpdump -r "$dir/d1.pcap" -n -e 2> /dev/null |
-		sed -n 's/.*, length \([0-9]*\): .*/\1/p' | sort -u)
-	check_eq "lengths of copies of 1042-byte frames" "$lens" 128
+		sed -n 's/.*, length \([0-9]*\): .*/\1/p' | sort | uniq -c |
+		awk '{ print $1 "x" $2 }')
+	check_eq "lengths of copies of 1042-byte frames" "$lens" \
+		"$((2 * NPINGS))x128"
 
 	# TCP over veth leaves s0 as GSO packets: a copy per segment, each
 	# cut, as a capture of a segmenting s0 would show them (no TCP
