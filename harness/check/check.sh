@@ -192,14 +192,16 @@ for mode in $modes; do
 		# 47 s a case on one CPU against 81 s on two (both beside
 		# the gates' builds): one; the hardening tests, which race
 		# the CPUs, get two
-		vm_start vm-m-selftest VM_CPUS=1 VM_PANIC_ON_WARN=0 \
+		# Timeouts twice the longest run measured (28 min)
+		vm_start vm-m-selftest VM_CPUS=1 VM_PANIC_ON_WARN=0 VM_TIMEOUT=3600 \
 			VM_CONSOLE=build/obj-m/console-selftest.log -- build/obj-m \
 			"$top/harness/hardening/run.sh" selftest "$top/$selftest"
-		vm_start vm-m-hardening VM_NICS=1 VM_PANIC_ON_WARN=0 \
+		vm_start vm-m-hardening VM_NICS=1 VM_PANIC_ON_WARN=0 VM_TIMEOUT=3600 \
 			VM_CONSOLE=build/obj-m/console-hardening.log -- build/obj-m \
 			"$top/harness/hardening/run.sh" hardening ;;
 	y)
-		vm_start vm-y -- build/obj-y sh -c "cd $selftest && ./mirror.sh" ;;
+		vm_start vm-y VM_TIMEOUT=1200 -- build/obj-y \
+			sh -c "cd $selftest && ./mirror.sh" ;;
 	esac
 done
 

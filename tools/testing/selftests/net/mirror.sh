@@ -1029,8 +1029,10 @@ timed_del()
 	t0=${EPOCHREALTIME/[.,]/}
 	ip -n "$ns" link del "$dev"
 	ms=$(((${EPOCHREALTIME/[.,]/} - t0) / 1000))
-	check_eq "ip link del $dev returned within 2 s" \
-		"$((ms < 2000 ? 1 : ms))" 1
+	# A reference left behind holds it for good ("waiting for ... to
+	# become free"); 5 s allow for grace periods on a slow debug VM
+	check_eq "ip link del $dev returned within 5 s" \
+		"$((ms < 5000 ? 1 : ms))" 1
 }
 
 source_unregister()
@@ -1448,7 +1450,9 @@ nl_change_under_traffic()
 	ip -n "$A" link set s0 mirror add d0
 	p=$(stat_get "$C" d1 rx_packets)
 	out=$(mktemp)
-	in_ns "$A" ping -q -c 1000 -i 0.002 -W 2 10.0.0.2 > "$out" &
+	# About 6 s: a change takes an ip process, a fifth of a second on a
+	# debug kernel under emulation
+	in_ns "$A" ping -q -c 3000 -i 0.002 -W 2 10.0.0.2 > "$out" &
 	pid=$!
 	while kill -0 "$pid" 2> /dev/null; do
 		ip -n "$A" link set s0 mirror change d0 \
@@ -1460,9 +1464,9 @@ nl_change_under_traffic()
 	rm -f "$out"
 	check_eq "changes made under traffic ($changes) at least 10" \
 		"$((changes >= 10 ? 1 : 0))" 1
-	wait_count "copies" $((p + 2000)) stat_get "$C" d1 rx_packets
+	wait_count "copies" $((p + 6000)) stat_get "$C" d1 rx_packets
 	check_eq "the entry's packets" \
-		"$(mirror_entry "$A" s0 d0 stats.packets)" 2000
+		"$(mirror_entry "$A" s0 d0 stats.packets)" 6000
 
 	log_test "$name"
 	cleanup
@@ -1746,7 +1750,7 @@ monitor_tables()
 nl_monitor()
 {
 	local name="ip monitor link sees changes from netlink, sysfs and unregistration"
-	local log pid
+	local log pid want i
 
 	RET=0
 	nl_check "$name" || return
@@ -1757,7 +1761,9 @@ nl_monitor()
 	log=$(mktemp)
 	ip -n "$A" -d monitor link > "$log" &
 	pid=$!
-	sleep 1
+	# It listens once it shows a change of e0's
+	slowwait 30 bash -c "ip -n $A link set dev e0 alias ready\$RANDOM &&
+		grep -q 'alias ready' $log"
 	check_write "$A" s0 d0 ""
 	ip -n "$A" link set s0 mirror add e0 snaplen 128
 	ip -n "$A" link set s0 mirror change e0 direction rx
@@ -1765,11 +1771,14 @@ nl_monitor()
 	check_write "$A" s0 -d0 ""
 	check_write "$A" s0 e0 ""
 	ip -n "$A" link del e0
-	sleep 1
+	want="d0/both,d0/both e0/both,d0/both e0/rx,d0/both,-,e0/both,-,"
+	for ((i = 0; i < 300; i++)); do
+		[ "$(monitor_tables "$log")" = "$want" ] && break
+		sleep 0.1
+	done
 	kill "$pid"
 	wait "$pid"
-	check_eq "s0's tables in RTM_NEWLINK" "$(monitor_tables "$log")" \
-		"d0/both,d0/both e0/both,d0/both e0/rx,d0/both,-,e0/both,-,"
+	check_eq "s0's tables in RTM_NEWLINK" "$(monitor_tables "$log")" "$want"
 
 	log_test "$name"
 	rm -f "$log"
