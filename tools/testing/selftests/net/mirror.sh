@@ -48,6 +48,7 @@ ALL_TESTS="
 	nl_change_under_traffic
 	nl_counters
 	nl_drop_counters
+	nl_relay_loop
 	nl_same_table
 	nl_errors
 	nl_monitor
@@ -1577,6 +1578,49 @@ nl_drop_counters()
 		"$(stat_get "$A" d0 tx_dropped)" $((2 * NPINGS))
 
 	log_test "$name"
+	cleanup
+}
+
+# A process that reads copies from a tap destination and sends them back
+# out of the source makes new frames, which are copied again: such a loop
+# is the user's own, as a bridge loop is (port-mirroring.rst). One ping,
+# and a relay that stops after ROUNDS frames.
+nl_relay_loop()
+{
+	local name="netlink: frames a relay sends back out of the source are copied again"
+	local dir rounds=20
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	dir=$(mktemp -d)
+	ip -n "$A" tuntap add dev tap0 mode tap
+	ip -n "$A" link set tap0 up
+	ip -n "$A" link set s0 mirror add tap0 direction tx
+	in_ns "$A" python3 -c '
+import fcntl, os, socket, struct, sys
+tap = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(tap, 0x400454ca, struct.pack("16sH", b"tap0", 0x1002))  # TUNSETIFF, IFF_TAP | IFF_NO_PI
+out = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+out.bind(("s0", 0))
+open(sys.argv[1] + "/ready", "w").close()
+for n in range(int(sys.argv[2])):
+    out.send(os.read(tap, 65536))
+open(sys.argv[1] + "/sent", "w").write("%d\n" % (n + 1))
+' "$dir" "$rounds" &
+	# The tap has carrier once the relay holds it
+	slowwait 30 test -e "$dir/ready"
+	ping_in "$A" -c 1 -W 2 10.0.0.2 ||
+		check_eq "ping through the source" failed ok
+	slowwait 30 test -s "$dir/sent"
+	check_eq "frames the relay sent out of s0" "$(cat "$dir/sent")" "$rounds"
+	# The ping's copy, then one of each frame the relay sent
+	check_eq "the entry's packets" \
+		"$(mirror_entry "$A" s0 tap0 stats.packets)" $((rounds + 1))
+
+	log_test "$name"
+	wait
+	rm -rf "$dir"
 	cleanup
 }
 
