@@ -169,6 +169,8 @@ churn_module()
 
 	while running; do
 		sleep 3
+		# The failslab window wants the fixed mirrors in place
+		[ -e "$work/failing" ] && continue
 		touch "$work/quiet"
 		# A writer that looked before the file was there may still add
 		# an entry, its fork taking seconds: clear and try again
@@ -206,6 +208,7 @@ failslab()
 {
 	echo "$1" > $SKB_SLAB
 	echo Y > $FI/cache-filter
+	echo N > $FI/task-filter
 	echo 0 > $FI/verbose
 	echo $FAULTS > $FI/times
 	echo 1 > $FI/interval
@@ -335,8 +338,13 @@ done
 # error they cause may be reported a little after
 sleep $((DURATION / 3))
 if [ -e $SKB_SLAB ]; then
-	taken=$(copies_taken) dropped=$(copies_taken tx_dropped)
+	# No module unload meanwhile (churn_module), once one under way
+	# is done, and the fixed mirrors back: copies to fail
 	touch "$work/failing"
+	sleep 2
+	while [ -e "$work/quiet" ]; do sleep 0.1; done
+	fixed_mirrors
+	taken=$(copies_taken) dropped=$(copies_taken tx_dropped)
 	failslab 1 20
 fi
 sleep $((DURATION / 3))
