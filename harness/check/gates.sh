@@ -128,7 +128,7 @@ build_from() {
 	rm -f "$dir/obj/fragment"	# a new config for the new sources
 	mkdir -p "$top/build/obj-$at"
 	unshare --mount --propagation private sh -c '
-		top=$0 dir=$1 at=$2 && shift 3 &&
+		top=$0 dir=$1 at=$2 && shift 2 &&
 		mount --bind "$dir/linux" "$top/build/linux" &&
 		mount --bind "$dir/obj" "$top/build/obj-$at" &&
 		cd "$top/build/linux" && "$top/harness/kernels/build.sh" --lax "$at" "$@"' \
