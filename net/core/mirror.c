@@ -290,9 +290,9 @@ static void mirror_xmit(struct sk_buff *copy,
 
 	/*
 	 * The entry counts a copy sent once the qdisc or driver took it.
-	 * NET_XMIT_CN is a drop, of this copy or of an earlier one of its
-	 * flow (or a down destination's noop qdisc): either way one copy
-	 * fewer leaves.
+	 * NET_XMIT_CN counts as a drop: the qdisc dropped a frame to make
+	 * room, this copy (sfq, a down destination's noop qdisc) or another
+	 * of its flow (fq_codel).
 	 */
 	if (ret == NET_XMIT_SUCCESS)
 		mirror_count(stats, segs, len);
