@@ -295,7 +295,6 @@ if want bisect; then
 	kernel=(-- . ':!Documentation' ':!tools' ':!MAINTAINERS')
 	commits=($(git_t rev-list --reverse base..HEAD))
 	declare -A said=()
-	next=HEAD
 	for ((i = ${#commits[@]} - 1; i >= 0; i--)); do
 		c=${commits[i]}
 		prev=$(git_t rev-parse "$c~1")

@@ -16,8 +16,9 @@ struct net_device;
  *	NUL terminated) to the destinations of @dev; returns 0 or a
  *	negative errno
  * @show: write the names of the destinations of @dev into a sysfs buffer
- * @setlink: apply the requests of an IFLA_MIRROR attribute to @dev, all
- *	or none; returns 0 or a negative errno, with @extack set
+ * @setlink: apply the requests of an IFLA_MIRROR attribute, which
+ *	rtnetlink validated against ifla_mirror_policy, to @dev, all or
+ *	none; returns 0 or a negative errno, with @extack set
  * @fill_info: add IFLA_MIRROR to a link message, with counters unless
  *	@ext_filter_mask has RTEXT_FILTER_SKIP_STATS; nothing when @dev has
  *	no destination. At most netdev_mirror_nlmsg_size() bytes.

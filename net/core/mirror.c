@@ -1076,9 +1076,9 @@ static int mirror_setlink(struct net_device *dev, const struct nlattr *attr,
 
 	ASSERT_RTNL();
 
-	err = nla_validate_nested(attr, IFLA_MIRROR_MAX, ifla_mirror_policy, extack);
-	if (err || !nla_len(attr))
-		return err;
+	/* rtnetlink validated @attr against ifla_mirror_policy */
+	if (!nla_len(attr))
+		return 0;
 
 	mirror_edit_start(&e, dev);
 	nla_for_each_nested(req, attr, rem) {
