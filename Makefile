@@ -43,7 +43,7 @@ test: deps
 	@harness/check/check.sh --test "$(MODES)"
 
 # The upstream checks alone (make check runs them too);
-# GATES="checkpatch kernel-doc rst sparse build bisect" picks some
+# GATES="checkpatch kernel-doc rst abi spec sparse build bisect" picks some
 gates: tree
 	@harness/check/gates.sh
 

@@ -13,6 +13,8 @@ pkgs=(
 	qemu-system-x86 iproute2 iputils-ping tcpdump util-linux procps ethtool
 	# the gates: sparse, docutils for the rst, ply and git for checkpatch's SPDX check
 	sparse python3-docutils python3-ply python3-git
+	# the spec gate: ynl's loader validates rt_link.yaml with jsonschema
+	python3-jsonschema
 	# make bench: the chart, the peers (clang builds the BPF one in the VM)
 	gnuplot-nox nftables clang
 	# the iproute2 series on Debian's source package (iproute2.sh), and

@@ -223,7 +223,7 @@ if [ $gates = 1 ]; then
 		*) echo "$line" ;;
 		esac
 	done < build/gates.log
-	for g in series checkpatch kernel-doc rst abi sparse build bisect; do
+	for g in series checkpatch kernel-doc rst abi spec sparse build bisect; do
 		grep -q "^time: gate $g|" build/gates.log ||
 			result fail "gate $g did not report (build/gates.log)"
 	done

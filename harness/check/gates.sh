@@ -17,12 +17,17 @@
 #                get_abi.pl finds the new entries
 #   sparse, W=1  no warning on a line the series adds, in the objects it
 #                touches (C=2 W=1)
+#   spec         rt_link.yaml validates against its schema
+#                (netlink-raw.yaml) and loads as ynl loads it
 #   build        the test kernel with CONFIG_NET_MIRROR=y, =m and =n
-#                (=n from a copy of =y's objects: build_from)
+#                (=n from a copy of =y's objects: build_from), and =y
+#                for i386 on the lean config (config/lean.config)
 #   bisect       every prefix of the series builds, with =y and =n from
 #                copies of the =y and =n kernels' objects and =m from the
 #                debug kernel's, newest first: each builds what it and
-#                the prefixes after it changed
+#                the prefixes after it changed; a prefix without the
+#                option, whose headers are the base's and so a full
+#                build, on the lean config
 #
 # GATES="checkpatch kernel-doc ..." runs some only. BUILT="y m" names the
 # modes make check has built (and reported) already: their VMs may be
@@ -51,7 +56,7 @@ gate() {
 want() {
 	[ -z "${gate_name:-}" ] || echo "time: gate $gate_name|$((SECONDS - gate_t0))"
 	gate_name=
-	[[ " ${GATES:-series checkpatch kernel-doc rst abi sparse build bisect} " == *" $1 "* ]] ||
+	[[ " ${GATES:-series checkpatch kernel-doc rst abi spec sparse build bisect} " == *" $1 "* ]] ||
 		return 1
 	gate_name=$1 gate_t0=$SECONDS
 }
@@ -186,6 +191,18 @@ if want checkpatch; then
 	done
 	rm -rf "$out"
 	gate $ok "checkpatch --strict on every patch"
+	# The iproute2 series but its uapi update, a verbatim copy of the
+	# kernel's header as iproute2 takes them
+	ok=pass
+	out=$(mktemp -d)
+	git -C "$top/build/iproute2" format-patch -q -o "$out" base..HEAD
+	for p in "$out"/*.patch; do
+		git apply --numstat "$p" | grep -qv '	include/uapi/' || continue
+		"$tree/scripts/checkpatch.pl" --strict --terse --show-types \
+			--no-tree "$p" || ok=fail
+	done
+	rm -rf "$out"
+	gate $ok "checkpatch --strict on the iproute2 series"
 fi
 
 if want kernel-doc; then
@@ -244,6 +261,23 @@ if want abi; then
 	gate $ok "the ABI entries: none removed, the new ones found"
 fi
 
+if want spec; then
+	# As the kernel's ynl tools load it (tools/net/ynl/lib/nlspec.py),
+	# which validates it against the schema with jsonschema; and
+	# explicitly, should nlspec ever make the schema optional
+	ok=fail
+	(cd "$tree" && python3 - <<-EOF) && ok=pass
+	import sys, yaml, jsonschema
+	sys.path.insert(0, 'tools/net/ynl/lib')
+	from nlspec import SpecFamily
+	spec = 'Documentation/netlink/specs/rt_link.yaml'
+	schema = 'Documentation/netlink/netlink-raw.yaml'
+	jsonschema.validate(yaml.safe_load(open(spec)), yaml.safe_load(open(schema)))
+	SpecFamily(spec, schema)
+	EOF
+	gate $ok "rt_link.yaml validates against netlink-raw.yaml"
+fi
+
 if want sparse; then
 	ok=pass
 	src=$tree obj=$top/build/obj-sparse
@@ -285,6 +319,14 @@ if want build; then
 			gate fail "builds with CONFIG_NET_MIRROR=$mode"
 		fi
 	done
+	# 32-bit: u64_stats with a seqcount, 64-bit division and atomics
+	# as i386 has them; no VM boots it
+	if ARCH=i386 "$top/harness/kernels/build.sh" --obj "$top/build/gate-i386" \
+		i386 "$cfg/lean.config" "$cfg/mirror-y.config" > /dev/null; then
+		gate pass "builds for i386 with CONFIG_NET_MIRROR=y"
+	else
+		gate fail "builds for i386 with CONFIG_NET_MIRROR=y"
+	fi
 fi
 
 if want bisect; then
@@ -305,9 +347,12 @@ if want bisect; then
 		else
 			ok=pass built=""
 			modes="y n m"
-			git_t grep -q 'config NET_MIRROR$' "$c" -- net/Kconfig || modes=y
+			git_t grep -q 'config NET_MIRROR$' "$c" -- net/Kconfig ||
+				modes=lean
 			for mode in $modes; do
 				case $mode in
+				lean) seed=/nonexistent at=lean
+				      frags=("$cfg/lean.config") ;;
 				y|n) seed=$top/build/obj-y at=y
 				     [ $mode = n ] && [ -d "$top/build/gate-n/obj" ] &&
 					seed=$top/build/gate-n/obj
@@ -317,6 +362,7 @@ if want bisect; then
 				esac
 				if build_from "bisect-$mode" "$c" "$seed" "$at" "${frags[@]}"; then
 					built+=" =$mode"
+					[ $mode = lean ] && built=" on lean.config"
 				else
 					ok=fail built+=" =$mode FAILED"
 				fi
