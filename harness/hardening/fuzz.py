@@ -37,6 +37,11 @@ NLA_F_NESTED = 1 << 15
 MIRROR_ENTRY, MIRROR_ADD, MIRROR_CHANGE, MIRROR_DEL = 1, 2, 3, 4
 ENTRY_IFINDEX, ENTRY_DIRECTION, ENTRY_SNAPLEN, ENTRY_SAMPLE, ENTRY_STATS = \
     1, 2, 3, 4, 5
+ENTRY_PRIORITY, ENTRY_RATE, ENTRY_BURST = 6, 7, 8
+# An entry as a dump without counters lists it, and where each option is
+OPTIONS = [ENTRY_IFINDEX, ENTRY_DIRECTION, ENTRY_SNAPLEN, ENTRY_SAMPLE,
+           ENTRY_PRIORITY, ENTRY_RATE, ENTRY_BURST]
+DEFAULT_ENTRY = [3, 0, 1, 0, 0, 0]	# after the ifindex
 # Documentation/networking/port-mirroring.rst: the sysfs errnos, and
 # ERANGE for an option out of range
 DOCUMENTED_NL = DOCUMENTED | {errno.ERANGE}
@@ -291,7 +296,7 @@ class Rtnl:
                             nla(NLA_F_NESTED | IFLA_MIRROR, mirror))[0]
 
     def table(self, dev):
-        """dev's entries: (ifindex, direction, snaplen, sample) each."""
+        """dev's entries, their OPTIONS each."""
         self.last = b''
         self.request(RTM_GETLINK, ifindex(dev),
                      nla(IFLA_EXT_MASK, struct.pack('I', RTEXT_FILTER_SKIP_STATS)))
@@ -319,17 +324,25 @@ def valid_request(rnd, indexes):
     if kind != MIRROR_DEL:
         for attr, values in ((ENTRY_DIRECTION, [1, 2, 3]),
                              (ENTRY_SNAPLEN, [0, 64, 128, 65535]),
-                             (ENTRY_SAMPLE, [1, 2, (1 << 31) - 1])):
+                             (ENTRY_SAMPLE, [1, 2, (1 << 31) - 1]),
+                             (ENTRY_PRIORITY, [0, 1, 0x10003, (1 << 32) - 1]),
+                             (ENTRY_RATE, [0, 1, 1000, 10 ** 9]),
+                             (ENTRY_BURST, [0, 1, 50, (1 << 32) - 1])):
             if rnd.randrange(2):
                 opts[attr] = rnd.choice(values)
                 entry += nla(attr, u32(opts[attr]))
     return nla(NLA_F_NESTED | kind, entry), (kind, index, opts)
 
 
+def burst_refused(rate, opts):
+    """Whether opts set a burst on an entry left without a rate."""
+    return opts.get(ENTRY_BURST, 0) != 0 and opts.get(ENTRY_RATE, rate) == 0
+
+
 def expect_nl(src, requests, table):
     """The errno the rst gives well-formed requests to src whose entries
-    are table, (ifindex, direction, snaplen, sample) each; and the table
-    after them: they apply in order, all or nothing."""
+    are table, their OPTIONS each; and the table after them: they apply
+    in order, all or nothing."""
     new = [list(entry) for entry in table]
     own, types = ifindex(src), {}
     for dev in os.listdir('/sys/class/net'):
@@ -344,19 +357,30 @@ def expect_nl(src, requests, table):
                 return errno.EINVAL, table
             if types[index] != types[own]:
                 return errno.EOPNOTSUPP, table
+            if burst_refused(DEFAULT_ENTRY[4], opts):
+                return errno.EINVAL, table
             if found:
                 return errno.EEXIST, table
             if len(new) >= MAX_DEST:
                 return errno.ENOSPC, table
-            found = [[index, 3, 0, 1]]
+            found = [[index] + DEFAULT_ENTRY]
             new += found
         elif not found:
             return errno.ENOENT, table
         elif kind == MIRROR_DEL:
             new.remove(found[0])
             continue
+        elif burst_refused(found[0][OPTIONS.index(ENTRY_RATE)], opts):
+            return errno.EINVAL, table
+        entry = found[0]
         for attr, value in opts.items():
-            found[0][attr - ENTRY_IFINDEX] = value
+            entry[OPTIONS.index(attr)] = value
+        # A dump shows the burst in effect: as set, else a tenth of the
+        # rate; a new rate resets it
+        rate = entry[OPTIONS.index(ENTRY_RATE)]
+        if ENTRY_RATE in opts or ENTRY_BURST in opts:
+            entry[OPTIONS.index(ENTRY_BURST)] = \
+                opts.get(ENTRY_BURST, 0) or -(-rate // 10)
     return 0, [tuple(entry) for entry in new]
 
 
@@ -364,7 +388,7 @@ def random_request(rnd, indexes):
     """An IFLA_MIRROR payload, valid or not, sometimes malformed; and
     the requests it makes when well-formed, else None."""
     values = [0, 1, 2, 3, 4, 63, 64, 65535, 65536, (1 << 31) - 1, 1 << 31,
-              (1 << 32) - 1] + indexes
+              10 ** 9, 10 ** 9 + 1, (1 << 32) - 1] + indexes
     if rnd.randrange(2):
         # well-formed requests, so that the fuzz gets past the policy
         reqs = [valid_request(rnd, indexes)
@@ -374,7 +398,7 @@ def random_request(rnd, indexes):
     for _ in range(rnd.randrange(1, 5)):
         entry = b''
         for _ in range(rnd.randrange(0, 5)):
-            kind = rnd.choice([ENTRY_IFINDEX] * 4 + list(range(0, 8)))
+            kind = rnd.choice([ENTRY_IFINDEX] * 4 + list(range(0, 10)))
             pick = rnd.randrange(10)
             if pick < 7:
                 payload = u32(rnd.choice(values))

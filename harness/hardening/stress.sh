@@ -82,7 +82,7 @@ writer()
 # ip's refusals a churned table may give: ip's own for a name gone
 # before it asked, or the kernel's extack message, or the errno alone
 # for the device a request names
-NL_ALLOWED='^(Cannot find device|Error: (Device cannot mirror to itself|Mirror destination (not found|has another link-layer type|is stacked on the device or under it)|Device already (mirrors to this destination|has 8 mirror destinations)|Device does not mirror to this destination)\.|RTNETLINK answers: No such device)'
+NL_ALLOWED='^(Cannot find device|Error: (Device cannot mirror to itself|Mirror destination (not found|has another link-layer type|is stacked on the device or under it)|Device already (mirrors to this destination|has 8 mirror destinations)|Device does not mirror to this destination|A burst needs a rate)\.|RTNETLINK answers: No such device)'
 NL_FAILING_ALLOWED='^Error: (Port mirroring module not loaded|Cannot set up the mirror table)\.'
 
 # nl_writer: the same through ip link set ... mirror, with options
@@ -96,7 +96,9 @@ nl_writer()
 		op=$(pick add add change del)
 		opts=()
 		[ "$op" = del ] || opts=(snaplen "$(pick 0 64 128)" \
-			direction "$(pick rx tx both)" sample "$(pick 1 2 10)")
+			direction "$(pick rx tx both)" sample "$(pick 1 2 10)" \
+			priority "$(pick 0 1 1:3)" rate "$(pick 0 100 100000)" \
+			burst "$(pick 0 1 1000)")
 		[ -e "$work/quiet" ] && { sleep 0.1; continue; }
 		err=$(ip link set dev "$src" mirror "$op" "$dst" "${opts[@]}" 2>&1)
 		[ -z "$err" ] || [[ $err =~ $NL_ALLOWED ]] ||

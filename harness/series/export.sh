@@ -81,3 +81,5 @@ rm -f "$top"/patches/*.patch
 } > "$top/patches/series.new"
 mv "$top/patches/series.new" "$top/patches/series"
 cat "$top/patches/series"
+# What it wrote is the tree's: the next export may overwrite it
+cat "$top"/patches/series "$top"/patches/*.patch | sha1sum > "$tree/.git/series-mail-sum"

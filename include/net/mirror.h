@@ -54,8 +54,11 @@ static inline size_t netdev_mirror_nlmsg_size(void)
 		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_DIRECTION */
 		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_SNAPLEN */
 		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_SAMPLE */
+		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_PRIORITY */
+		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_RATE */
+		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_BURST */
 		       nla_total_size(0) +	/* IFLA_MIRROR_ENTRY_STATS */
-		       3 * nla_total_size(sizeof(u64));	/* its counters, uint */
+		       4 * nla_total_size(sizeof(u64));	/* its counters, uint */
 
 	return nla_total_size(0) + NETDEV_MIRROR_MAX_DEST * entry;
 }

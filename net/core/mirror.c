@@ -54,6 +54,8 @@ static_assert(MIRROR_BOTH == IFLA_MIRROR_DIRECTION_BOTH);
  * @packets: copies handed to the destination (a GSO copy counts its segments)
  * @bytes: their bytes, from the link-layer header
  * @dropped: copies that could not be taken or sent
+ * @overlimits: frames not copied because the entry was over its rate (a
+ *	GSO packet counts its segments)
  * @syncp: protects the above, written only by their CPU with BH disabled
  * @skip: frames left until sampling picks one; private to the CPU
  */
@@ -61,6 +63,7 @@ struct mirror_stats {
 	u64_stats_t		packets;
 	u64_stats_t		bytes;
 	u64_stats_t		dropped;
+	u64_stats_t		overlimits;
 	struct u64_stats_sync	syncp;
 	u32			skip;
 };
@@ -70,11 +73,17 @@ struct mirror_stats {
  * @dir: MIRROR_RX, MIRROR_TX or both
  * @snaplen: cut copies to this many bytes; 0 for whole frames
  * @sample: copy one frame in this many on average; 0 or 1 for all
+ * @priority: skb->priority of the copies
+ * @rate: copies per second at most; 0 for no limit
+ * @burst: copies that may go at once beyond @rate; 0 for a tenth of it
  */
 struct mirror_opts {
 	u32	dir;
 	u32	snaplen;
 	u32	sample;
+	u32	priority;
+	u32	rate;
+	u32	burst;
 };
 
 /**
@@ -83,12 +92,19 @@ struct mirror_opts {
  * @stats: counters, which outlive the array when the entry moves to the
  *	next one
  * @opts: options, fixed for the life of the array
+ * @interval: nanoseconds a copy takes of the rate; 0 without a rate
+ * @slack: nanoseconds the copies may run ahead of the rate: a burst
+ * @tat: when the copies sent so far are back at the rate, in
+ *	ktime_get_mono_fast_ns() time; the one field the datapath writes
  * @tracker: tracks the reference on @dev
  */
 struct mirror_dest {
 	struct net_device		*dev;
 	struct mirror_stats __percpu	*stats;
 	struct mirror_opts		opts;
+	u64				interval;
+	u64				slack;
+	atomic64_t			tat;
 	netdevice_tracker		tracker;
 };
 
@@ -190,6 +206,16 @@ static void mirror_count_drop(struct mirror_stats __percpu *stats)
 
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->dropped);
+	u64_stats_update_end(&s->syncp);
+}
+
+static void mirror_count_overlimits(struct mirror_stats __percpu *stats,
+				    unsigned int segs)
+{
+	struct mirror_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_add(&s->overlimits, segs);
 	u64_stats_update_end(&s->syncp);
 }
 
@@ -460,11 +486,34 @@ static bool mirror_sampled(const struct mirror_dest *d)
 	return true;
 }
 
+/*
+ * Whether @d's rate lets a copy of @segs frames go now: a generic cell
+ * rate algorithm, one clock for all CPUs. A copy conforms when the
+ * copies before it are back at the rate within a burst's slack; it then
+ * takes its frames' share. Each copy costs a compare-and-exchange of the
+ * entry's @tat, a frame over the rate a read of it.
+ */
+static bool mirror_rate_ok(struct mirror_dest *d, unsigned int segs)
+{
+	s64 now = ktime_get_mono_fast_ns();
+	s64 tat = atomic64_read(&d->tat);
+	s64 start;
+
+	do {
+		start = max(tat, now);
+		if ((u64)(start - now) > d->slack)
+			return false;
+	} while (!atomic64_try_cmpxchg(&d->tat, &tat,
+				       start + segs * d->interval));
+	return true;
+}
+
 static void mirror_send(struct sk_buff *copy, const struct mirror_dest *d,
 			bool defer)
 {
 	copy->mirror_copy = 1;
 	copy->dev = d->dev;
+	copy->priority = d->opts.priority;
 	skb_dst_drop(copy);
 	nf_reset_ct(copy);
 	skb_clear_tstamp(copy);
@@ -563,7 +612,7 @@ drop:
 }
 
 static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
-			 const struct netdev_mirror *m, bool rx)
+			 struct netdev_mirror *m, bool rx)
 {
 	u32 dir = rx ? MIRROR_RX : MIRROR_TX;
 	int defer = -1;
@@ -580,10 +629,19 @@ static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
 		return;
 
 	for (i = 0; i < m->count; i++) {
-		const struct mirror_dest *d = &m->dest[i];
+		struct mirror_dest *d = &m->dest[i];
 
 		if (!(d->opts.dir & dir) || !mirror_sampled(d))
 			continue;
+		if (d->interval) {
+			unsigned int segs = skb_is_gso(skb) ?
+				max_t(u16, skb_shinfo(skb)->gso_segs, 1) : 1;
+
+			if (!mirror_rate_ok(d, segs)) {
+				mirror_count_overlimits(d->stats, segs);
+				continue;
+			}
+		}
 		/* Only once a copy is due: sampling skips most frames */
 		if (defer < 0)
 			defer = mirror_must_defer(skb, dev, rx);
@@ -599,7 +657,7 @@ static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
  */
 static void mirror_rx_probe(void *unused, struct sk_buff *skb)
 {
-	const struct netdev_mirror *m = rcu_dereference_sched(skb->dev->mirror);
+	struct netdev_mirror *m = rcu_dereference_sched(skb->dev->mirror);
 
 	if (unlikely(m) && (m->dirs & MIRROR_RX))
 		mirror_frame(skb, skb->dev, m, true);
@@ -608,7 +666,7 @@ static void mirror_rx_probe(void *unused, struct sk_buff *skb)
 static void mirror_tx_probe(void *unused, const struct sk_buff *skb,
 			    const struct net_device *dev)
 {
-	const struct netdev_mirror *m = rcu_dereference_sched(dev->mirror);
+	struct netdev_mirror *m = rcu_dereference_sched(dev->mirror);
 
 	/*
 	 * The tracepoint hands tracers a const skb, but xmit_one() owns it
@@ -746,6 +804,23 @@ static void mirror_edit_start(struct mirror_edit *e, struct net_device *source)
 		memcpy(e->dest, m->dest, m->count * sizeof(*m->dest));
 }
 
+/* The burst of @opts: as set, else a tenth of a second at the rate */
+static u32 mirror_burst(const struct mirror_opts *opts)
+{
+	return opts->burst ?: DIV_ROUND_UP(opts->rate, 10);
+}
+
+/* The rate's share of a copy and its slack, from @d's options */
+static void mirror_rate_set(struct mirror_dest *d)
+{
+	d->interval = 0;
+	d->slack = 0;
+	if (d->opts.rate) {
+		d->interval = div_u64(NSEC_PER_SEC, d->opts.rate);
+		d->slack = (u64)(mirror_burst(&d->opts) - 1) * d->interval;
+	}
+}
+
 static int mirror_edit_add(struct mirror_edit *e, struct net_device *to,
 			   const struct mirror_opts *opts)
 {
@@ -760,6 +835,7 @@ static int mirror_edit_add(struct mirror_edit *e, struct net_device *to,
 	memset(d, 0, sizeof(*d));
 	d->dev = to;
 	d->opts = *opts;
+	mirror_rate_set(d);
 	return 0;
 }
 
@@ -983,6 +1059,21 @@ static int mirror_nl_opts(struct mirror_opts *opts, struct nlattr **tb,
 		opts->dir = nla_get_u32(tb[IFLA_MIRROR_ENTRY_DIRECTION]);
 	if (tb[IFLA_MIRROR_ENTRY_SAMPLE])
 		opts->sample = nla_get_u32(tb[IFLA_MIRROR_ENTRY_SAMPLE]);
+	if (tb[IFLA_MIRROR_ENTRY_PRIORITY])
+		opts->priority = nla_get_u32(tb[IFLA_MIRROR_ENTRY_PRIORITY]);
+	if (tb[IFLA_MIRROR_ENTRY_RATE]) {
+		opts->rate = nla_get_u32(tb[IFLA_MIRROR_ENTRY_RATE]);
+		/* A burst sized for the old rate is not one for the new */
+		opts->burst = 0;
+	}
+	if (tb[IFLA_MIRROR_ENTRY_BURST]) {
+		opts->burst = nla_get_u32(tb[IFLA_MIRROR_ENTRY_BURST]);
+		if (opts->burst && !opts->rate) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_MIRROR_ENTRY_BURST],
+					    "A burst needs a rate");
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -1048,13 +1139,18 @@ static int mirror_nl_request(struct mirror_edit *e, const struct nlattr *req,
 			break;
 		opts = e->dest[i].opts;
 		err = mirror_nl_opts(&opts, tb, extack);
-		if (!err)
+		if (!err) {
 			e->dest[i].opts = opts;
+			mirror_rate_set(&e->dest[i]);
+		}
 		return err;
 	default:	/* IFLA_MIRROR_DEL */
 		if (tb[IFLA_MIRROR_ENTRY_DIRECTION] ||
 		    tb[IFLA_MIRROR_ENTRY_SNAPLEN] ||
-		    tb[IFLA_MIRROR_ENTRY_SAMPLE]) {
+		    tb[IFLA_MIRROR_ENTRY_SAMPLE] ||
+		    tb[IFLA_MIRROR_ENTRY_PRIORITY] ||
+		    tb[IFLA_MIRROR_ENTRY_RATE] ||
+		    tb[IFLA_MIRROR_ENTRY_BURST]) {
 			NL_SET_ERR_MSG_ATTR(extack, req,
 					    "Removing a mirror takes no options");
 			return -EINVAL;
@@ -1096,42 +1192,51 @@ static int mirror_setlink(struct net_device *dev, const struct nlattr *attr,
 	return 0;
 }
 
-static void mirror_stats_read(const struct mirror_dest *d, u64 *packets,
-			      u64 *bytes, u64 *dropped)
+/* The entry's counters, summed over the CPUs */
+struct mirror_totals {
+	u64	packets;
+	u64	bytes;
+	u64	dropped;
+	u64	overlimits;
+};
+
+static void mirror_stats_read(const struct mirror_dest *d,
+			      struct mirror_totals *t)
 {
 	int cpu;
 
-	*packets = 0;
-	*bytes = 0;
-	*dropped = 0;
+	memset(t, 0, sizeof(*t));
 	for_each_possible_cpu(cpu) {
 		const struct mirror_stats *s = per_cpu_ptr(d->stats, cpu);
+		u64 p, b, dr, ol;
 		unsigned int start;
-		u64 p, b, dr;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
 			p = u64_stats_read(&s->packets);
 			b = u64_stats_read(&s->bytes);
 			dr = u64_stats_read(&s->dropped);
+			ol = u64_stats_read(&s->overlimits);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
-		*packets += p;
-		*bytes += b;
-		*dropped += dr;
+		t->packets += p;
+		t->bytes += b;
+		t->dropped += dr;
+		t->overlimits += ol;
 	}
 }
 
 static int mirror_fill_stats(struct sk_buff *skb, const struct mirror_dest *d)
 {
-	u64 packets, bytes, dropped;
+	struct mirror_totals t;
 	struct nlattr *nest;
 
-	mirror_stats_read(d, &packets, &bytes, &dropped);
+	mirror_stats_read(d, &t);
 	nest = nla_nest_start(skb, IFLA_MIRROR_ENTRY_STATS);
 	if (!nest ||
-	    nla_put_uint(skb, IFLA_MIRROR_STATS_PACKETS, packets) ||
-	    nla_put_uint(skb, IFLA_MIRROR_STATS_BYTES, bytes) ||
-	    nla_put_uint(skb, IFLA_MIRROR_STATS_DROPPED, dropped))
+	    nla_put_uint(skb, IFLA_MIRROR_STATS_PACKETS, t.packets) ||
+	    nla_put_uint(skb, IFLA_MIRROR_STATS_BYTES, t.bytes) ||
+	    nla_put_uint(skb, IFLA_MIRROR_STATS_DROPPED, t.dropped) ||
+	    nla_put_uint(skb, IFLA_MIRROR_STATS_OVERLIMITS, t.overlimits))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -1159,7 +1264,11 @@ static int mirror_fill_info(struct sk_buff *skb, const struct net_device *dev,
 		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_DIRECTION, d->opts.dir) ||
 		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_SNAPLEN, d->opts.snaplen) ||
 		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_SAMPLE,
-				max(d->opts.sample, 1U)))
+				max(d->opts.sample, 1U)) ||
+		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_PRIORITY, d->opts.priority) ||
+		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_RATE, d->opts.rate) ||
+		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_BURST,
+				mirror_burst(&d->opts)))
 			goto err_cancel;
 		if (!(ext_filter_mask & RTEXT_FILTER_SKIP_STATS) &&
 		    mirror_fill_stats(skb, d))

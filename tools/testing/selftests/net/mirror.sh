@@ -49,6 +49,8 @@ ALL_TESTS="
 	nl_counters
 	nl_drop_counters
 	nl_relay_loop
+	nl_priority
+	nl_rate
 	nl_same_table
 	nl_errors
 	nl_monitor
@@ -1627,6 +1629,109 @@ open(sys.argv[1] + "/sent", "w").write("%d\n" % (n + 1))
 	cleanup
 }
 
+# prio_class_packets NS DEV CLASS: packets sent through CLASS of DEV's
+# qdisc (tc -j prints no JSON for classes before iproute2 6.3)
+prio_class_packets()
+{
+	tc -n "$1" -s class show dev "$2" | awk -v c="$3" '
+		$1 == "class" { this = ($3 == c) }
+		this && $1 == "Sent" { print $4; exit }'
+}
+
+# A prio qdisc on d0 sorts the copies by their priority: the entry's, 0
+# unless set, not that of the frames (ping -Q 0x10: 6, band 0)
+nl_priority()
+{
+	local name="netlink: copies carry the entry's priority, 0 by default"
+	local c
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	tc -n "$A" qdisc add dev d0 root handle 1: prio
+	ip -n "$A" link set s0 mirror add d0
+	ping_in "$A" -c "$NPINGS" -i 0.01 -W 2 -Q 0x10 10.0.0.2 ||
+		check_eq "pings through the source" failed ok
+	for c in 1:1 1:2 1:3; do
+		check_eq "default priority: copies in $c" \
+			"$(prio_class_packets "$A" d0 $c)" \
+			"$([ $c = 1:2 ] && echo $((2 * NPINGS)) || echo 0)"
+	done
+
+	ip -n "$A" link set s0 mirror change d0 priority 1:3
+	check_eq "ip shows the priority" "$(ip -n "$A" -d link show dev s0 |
+		grep -o ' priority [^ ]*')" " priority 1:3"
+	check_eq "ip -j shows it" "$(mirror_entry "$A" s0 d0 priority)" 65539
+	ping_in "$A" -c "$NPINGS" -i 0.01 -W 2 -Q 0x10 10.0.0.2 ||
+		check_eq "pings through the source" failed ok
+	check_eq "priority 1:3: copies in 1:3" \
+		"$(prio_class_packets "$A" d0 1:3)" $((2 * NPINGS))
+	check_eq "priority 1:3: copies in 1:1 and 1:2" \
+		"$(prio_class_packets "$A" d0 1:1)/$(prio_class_packets "$A" d0 1:2)" \
+		"0/$((2 * NPINGS))"
+
+	log_test "$name"
+	cleanup
+}
+
+# From every CPU pktgen has a thread on, 10 frames for each copy the
+# rate allows into a source with "rate R": the copies are R a second,
+# plus the burst, and every frame is either copied or over the limit
+nl_rate()
+{
+	local name="netlink: rate holds copies to R a second from all CPUs, counts the rest"
+	local rate=100 burst=10 secs=5 threads nthreads t each n t0 ms p d1
+	local over max min
+
+	RET=0
+	nl_check "$name" || return
+	if [ ! -d /proc/net/pktgen ] && ! modprobe -q pktgen; then
+		log_test_skip "$name" "no pktgen"
+		return
+	fi
+	setup
+	ip -n "$A" link add pg0 type dummy
+	ip -n "$A" link set pg0 up
+	ip -n "$A" link set pg0 mirror add d0 rate $rate burst $burst
+	check_eq "ip shows the rate" "$(ip -n "$A" -d link show dev pg0 |
+		grep -o ' rate [^ ]* burst [^ ]*')" " rate ${rate}pps burst $burst"
+	threads=$(ls /proc/net/pktgen | sed -n 's/^kpktgend_//p')
+	nthreads=$(wc -w <<< "$threads")
+	each=$((10 * rate * secs / nthreads))
+	for t in $threads; do
+		pktgen_in "$A" "kpktgend_$t" rem_device_all
+		pktgen_in "$A" "kpktgend_$t" "add_device pg0@$t"
+		pktgen_in "$A" "pg0@$t" "xmit_mode netif_receive"
+		pktgen_in "$A" "pg0@$t" "count $each"
+		pktgen_in "$A" "pg0@$t" "ratep $((each / secs))"
+		pktgen_in "$A" "pg0@$t" "dst 10.0.9.2"
+		pktgen_in "$A" "pg0@$t" "dst_mac 02:00:00:00:00:09"
+	done
+	d1=$(stat_get "$C" d1 rx_packets)
+	t0=$(date +%s%N)
+	in_ns "$A" bash -c 'echo start > /proc/net/pktgen/pgctrl'
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	for t in $threads; do
+		in_ns "$A" bash -c "echo rem_device_all > /proc/net/pktgen/kpktgend_$t"
+	done
+	p=$(mirror_entry "$A" pg0 d0 stats.packets)
+	over=$(mirror_entry "$A" pg0 d0 stats.overlimits)
+	n=$((each * nthreads))
+	echo "    $n frames from $nthreads threads in $ms ms: $p copies, $over over"
+	check_eq "frames copied or over the rate" $((p + over)) $n
+	check_eq "the entry's drops" "$(mirror_entry "$A" pg0 d0 stats.dropped)" 0
+	# Each copy takes 1/R s: no more than the burst and R a second;
+	# as the frames came ten times faster, no fewer than 90% of R
+	max=$((burst + rate * ms / 1000 + 1))
+	min=$((rate * ms * 9 / 10000))
+	check_eq "copies, between $min and $max" \
+		$((p >= min && p <= max ? 1 : 0)) 1
+	wait_count "copies received from d0" $((d1 + p)) stat_get "$C" d1 rx_packets
+
+	log_test "$name"
+	cleanup
+}
+
 nl_same_table()
 {
 	local name="netlink and sysfs show and change the same table"
@@ -1696,6 +1801,18 @@ nl_errors()
 	check_eq "ip: sample 0" \
 		"$(ip_error "$A" link set s0 mirror add e0 sample 0)" \
 		"Error: integer out of range."
+	check_eq "ip: rate above 10^9" \
+		"$(ip_error "$A" link set s0 mirror add e0 rate 1000000001)" \
+		"Error: integer out of range."
+	check_eq "ip: burst without a rate" \
+		"$(ip_error "$A" link set s0 mirror add e0 burst 10)" \
+		"Error: A burst needs a rate."
+	check_eq "ip: a burst when a change removes the rate" \
+		"$(ip_error "$A" link set s0 mirror change d0 rate 0 burst 10)" \
+		"Error: A burst needs a rate."
+	check_eq "ip: del with a rate" \
+		"$(ip_error "$A" link set s0 mirror del d0 rate 10)" \
+		"Error: Removing a mirror takes no options."
 	check_eq "ip: without CAP_NET_ADMIN" "$(in_ns "$A" setpriv \
 		--inh-caps=-net_admin --bounding-set=-net_admin \
 		ip link set s0 mirror add e0 2>&1)" \
@@ -1743,6 +1860,8 @@ nl_errors()
 		{"add": [{"ifindex": $e0, "direction": 4}]}
 		{"add": [{"ifindex": $e0, "snaplen": 63}]}
 		{"add": [{"ifindex": $e0, "sample": 2147483648}]}
+		{"add": [{"ifindex": $e0, "rate": 1000000001}]}
+		{"add": [{"ifindex": $e0, "burst": 5}]}
 		{"add": [{"ifindex": $e0, "stats": {"packets": 1}}]}
 		{"entry": [{"ifindex": $e0}]}
 		{"del": [{"ifindex": $d0, "snaplen": 128}]}
@@ -1758,6 +1877,8 @@ nl_errors()
 		34 integer out of range
 		34 Snap length must be 0 or at least 64
 		34 integer out of range
+		34 integer out of range
+		22 A burst needs a rate
 		22 Mirror counters are read only
 		22 Use IFLA_MIRROR_ADD, _CHANGE or _DEL
 		22 Removing a mirror takes no options
@@ -1767,7 +1888,7 @@ nl_errors()
 	)"
 	check_eq "s0 after every refusal" "$(ip -n "$A" -d -j link show dev s0 |
 		jq -c '.[0].mirror_to')" \
-		'[{"ifname":"d0","direction":"both","snaplen":0,"sample":1}]'
+		'[{"ifname":"d0","direction":"both","snaplen":0,"sample":1,"priority":0,"rate":0}]'
 	# Several requests in one message, in order: del, add, change
 	check_eq "ynl: del, add and change in one message" \
 		"$(ynl_requests "$A" "$s0" <<-EOF
