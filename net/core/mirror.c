@@ -7,8 +7,9 @@
  * attached only while some device has a destination. A device's
  * destinations, with their options, are an immutable array behind
  * dev->mirror, replaced under RTNL and read under RCU, so the probe's
- * lookup is one load; only each entry's per-CPU counters move from one
- * array to the next. Each copy carries skb->mirror_copy, which no
+ * lookup is one load; only each entry's per-CPU counters and its rate's
+ * state move from one array to the next. Each copy carries
+ * skb->mirror_copy, which no
  * tunnel, veth or netns crossing clears, so that a copy is never
  * mirrored again.
  *
@@ -73,9 +74,11 @@ struct mirror_stats {
  * @dir: MIRROR_RX, MIRROR_TX or both
  * @snaplen: cut copies to this many bytes; 0 for whole frames
  * @sample: copy one frame in this many on average; 0 or 1 for all
- * @priority: skb->priority of the copies
+ * @priority: skb->priority of the copies, if @set_priority; else they
+ *	keep the frame's
  * @rate: copies per second at most; 0 for no limit
- * @burst: copies that may go at once beyond @rate; 0 for a tenth of it
+ * @burst: copies that may go back to back at @rate; 0 for a tenth of it
+ * @set_priority: whether @priority was set
  */
 struct mirror_opts {
 	u32	dir;
@@ -84,7 +87,20 @@ struct mirror_opts {
 	u32	priority;
 	u32	rate;
 	u32	burst;
+	bool	set_priority;
 };
+
+/**
+ * struct mirror_rate - the state of an entry's rate, shared by the CPUs
+ * @tat: when the copies taken so far are back at the rate, in
+ *	ktime_get_mono_fast_ns() time
+ *
+ * On a cache line of its own: every copy the rate lets go writes it,
+ * while every frame of the source reads the entries' array.
+ */
+struct mirror_rate {
+	atomic64_t	tat;
+} ____cacheline_aligned_in_smp;
 
 /**
  * struct mirror_dest - one entry: a destination of a source
@@ -92,19 +108,20 @@ struct mirror_opts {
  * @stats: counters, which outlive the array when the entry moves to the
  *	next one
  * @opts: options, fixed for the life of the array
- * @interval: nanoseconds a copy takes of the rate; 0 without a rate
+ * @rate: state of the rate, NULL without one; like @stats, it goes from
+ *	array to array with the entry, and a new one comes with a new
+ *	rate or burst
+ * @interval: nanoseconds a frame takes of the rate
  * @slack: nanoseconds the copies may run ahead of the rate: a burst
- * @tat: when the copies sent so far are back at the rate, in
- *	ktime_get_mono_fast_ns() time; the one field the datapath writes
  * @tracker: tracks the reference on @dev
  */
 struct mirror_dest {
 	struct net_device		*dev;
 	struct mirror_stats __percpu	*stats;
 	struct mirror_opts		opts;
+	struct mirror_rate		*rate;
 	u64				interval;
 	u64				slack;
-	atomic64_t			tat;
 	netdevice_tracker		tracker;
 };
 
@@ -115,6 +132,7 @@ struct mirror_dest {
  *	using it
  * @source: the device whose dev->mirror points here
  * @dead: entries whose counters go with the array: not in the next one
+ * @dead_rates: entries whose rate state goes with the array
  * @dirs: the directions of all entries, so that a frame that none copies
  *	costs the probe one test
  * @count: number of destinations
@@ -126,6 +144,7 @@ struct netdev_mirror {
 	struct rcu_work		free_work;
 	struct net_device	*source;
 	unsigned long		dead;
+	unsigned long		dead_rates;
 	u32			dirs;
 	unsigned int		count;
 	struct mirror_dest	dest[] __counted_by(count);
@@ -219,6 +238,16 @@ static void mirror_count_overlimits(struct mirror_stats __percpu *stats,
 	u64_stats_update_end(&s->syncp);
 }
 
+/* Frames on the wire of @skb: a GSO packet from an untrusted source has
+ * no count yet
+ */
+static unsigned int mirror_segs(const struct sk_buff *skb)
+{
+	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_segs)
+		return skb_shinfo(skb)->gso_segs;
+	return 1;
+}
+
 /* Whether tc/tcx or netfilter egress hooks would see what @dev sends */
 static bool mirror_egress_hooked(const struct net_device *dev)
 {
@@ -274,15 +303,11 @@ static void mirror_xmit(struct sk_buff *copy,
 			struct mirror_stats __percpu *stats)
 {
 	struct net_device *to = copy->dev;
+	unsigned int segs = mirror_segs(copy);
 	unsigned int len = copy->len;
-	unsigned int segs = 1;
 	bool direct;
 	u16 q = 0;
 	int ret;
-
-	/* A GSO packet from an untrusted source has no count yet */
-	if (skb_is_gso(copy) && skb_shinfo(copy)->gso_segs)
-		segs = skb_shinfo(copy)->gso_segs;
 
 	/* A root qdisc, or noqueue, is every queue's */
 	direct = qdisc_txq_has_no_queue(netdev_get_tx_queue(to, 0)) &&
@@ -487,24 +512,26 @@ static bool mirror_sampled(const struct mirror_dest *d)
 }
 
 /*
- * Whether @d's rate lets a copy of @segs frames go now: a generic cell
+ * Whether @d's rate lets a copy of @segs frames go now: the generic cell
  * rate algorithm, one clock for all CPUs. A copy conforms when the
  * copies before it are back at the rate within a burst's slack; it then
- * takes its frames' share. Each copy costs a compare-and-exchange of the
- * entry's @tat, a frame over the rate a read of it.
+ * takes its frames' share, all of a GSO packet's, which the copies after
+ * it wait for. Each copy costs a compare-and-exchange of the shared
+ * time; a frame over the rate, a read of it (a locked one on 32-bit).
  */
-static bool mirror_rate_ok(struct mirror_dest *d, unsigned int segs)
+static bool mirror_rate_ok(const struct mirror_dest *d, unsigned int segs)
 {
+	atomic64_t *tat = &d->rate->tat;
 	s64 now = ktime_get_mono_fast_ns();
-	s64 tat = atomic64_read(&d->tat);
+	s64 old = atomic64_read(tat);
 	s64 start;
 
 	do {
-		start = max(tat, now);
+		start = max(old, now);
 		if ((u64)(start - now) > d->slack)
 			return false;
-	} while (!atomic64_try_cmpxchg(&d->tat, &tat,
-				       start + segs * d->interval));
+	} while (!atomic64_try_cmpxchg(tat, &old,
+				       start + (u64)segs * d->interval));
 	return true;
 }
 
@@ -513,7 +540,8 @@ static void mirror_send(struct sk_buff *copy, const struct mirror_dest *d,
 {
 	copy->mirror_copy = 1;
 	copy->dev = d->dev;
-	copy->priority = d->opts.priority;
+	if (d->opts.set_priority)
+		copy->priority = d->opts.priority;
 	skb_dst_drop(copy);
 	nf_reset_ct(copy);
 	skb_clear_tstamp(copy);
@@ -612,7 +640,7 @@ drop:
 }
 
 static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
-			 struct netdev_mirror *m, bool rx)
+			 const struct netdev_mirror *m, bool rx)
 {
 	u32 dir = rx ? MIRROR_RX : MIRROR_TX;
 	int defer = -1;
@@ -629,18 +657,13 @@ static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
 		return;
 
 	for (i = 0; i < m->count; i++) {
-		struct mirror_dest *d = &m->dest[i];
+		const struct mirror_dest *d = &m->dest[i];
 
 		if (!(d->opts.dir & dir) || !mirror_sampled(d))
 			continue;
-		if (d->interval) {
-			unsigned int segs = skb_is_gso(skb) ?
-				max_t(u16, skb_shinfo(skb)->gso_segs, 1) : 1;
-
-			if (!mirror_rate_ok(d, segs)) {
-				mirror_count_overlimits(d->stats, segs);
-				continue;
-			}
+		if (d->rate && !mirror_rate_ok(d, mirror_segs(skb))) {
+			mirror_count_overlimits(d->stats, mirror_segs(skb));
+			continue;
 		}
 		/* Only once a copy is due: sampling skips most frames */
 		if (defer < 0)
@@ -657,7 +680,7 @@ static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
  */
 static void mirror_rx_probe(void *unused, struct sk_buff *skb)
 {
-	struct netdev_mirror *m = rcu_dereference_sched(skb->dev->mirror);
+	const struct netdev_mirror *m = rcu_dereference_sched(skb->dev->mirror);
 
 	if (unlikely(m) && (m->dirs & MIRROR_RX))
 		mirror_frame(skb, skb->dev, m, true);
@@ -666,7 +689,7 @@ static void mirror_rx_probe(void *unused, struct sk_buff *skb)
 static void mirror_tx_probe(void *unused, const struct sk_buff *skb,
 			    const struct net_device *dev)
 {
-	struct netdev_mirror *m = rcu_dereference_sched(dev->mirror);
+	const struct netdev_mirror *m = rcu_dereference_sched(dev->mirror);
 
 	/*
 	 * The tracepoint hands tracers a const skb, but xmit_one() owns it
@@ -738,6 +761,9 @@ static void mirror_free_work(struct work_struct *work)
 	unsigned int i;
 
 	m = container_of(to_rcu_work(work), struct netdev_mirror, free_work);
+	for (i = 0; i < m->count; i++)
+		if (m->dead_rates & BIT(i))
+			kfree(m->dest[i].rate);
 	if (m->dead) {
 		mirror_backlog_drain();
 		for (i = 0; i < m->count; i++)
@@ -747,13 +773,28 @@ static void mirror_free_work(struct work_struct *work)
 	kfree(m);
 }
 
+/* Whether @m has an entry with the rate state @rate */
+static bool mirror_has_rate(const struct netdev_mirror *m,
+			    const struct mirror_rate *rate)
+{
+	unsigned int i;
+
+	for (i = 0; m && i < m->count; i++)
+		if (m->dest[i].rate == rate)
+			return true;
+	return false;
+}
+
 /*
  * Make @new the destinations of @source in place of @old; the entries of
- * @old in @dead are not in @new, and their references are dropped.
+ * @old in @dead are not in @new, and their references are dropped. The
+ * rate states @new does not take go with @old.
  */
 static void mirror_publish(struct net_device *source, struct netdev_mirror *old,
 			   struct netdev_mirror *new, unsigned long dead)
 {
+	unsigned int i;
+
 	if (old && new)
 		list_replace(&old->list, &new->list);
 	else if (new)
@@ -764,6 +805,10 @@ static void mirror_publish(struct net_device *source, struct netdev_mirror *old,
 	rcu_assign_pointer(source->mirror, new);
 	if (old) {
 		old->dead = dead;
+		for (i = 0; i < old->count; i++)
+			if (old->dest[i].rate &&
+			    !mirror_has_rate(new, old->dest[i].rate))
+				old->dead_rates |= BIT(i);
 		INIT_RCU_WORK(&old->free_work, mirror_free_work);
 		queue_rcu_work(mirror_wq, &old->free_work);
 	}
@@ -804,20 +849,22 @@ static void mirror_edit_start(struct mirror_edit *e, struct net_device *source)
 		memcpy(e->dest, m->dest, m->count * sizeof(*m->dest));
 }
 
-/* The burst of @opts: as set, else a tenth of a second at the rate */
-static u32 mirror_burst(const struct mirror_opts *opts)
-{
-	return opts->burst ?: DIV_ROUND_UP(opts->rate, 10);
-}
-
-/* The rate's share of a copy and its slack, from @d's options */
+/*
+ * A frame's share of @d's rate, rounded up so that the rate is never
+ * exceeded, and the slack that lets a burst of copies go back to back:
+ * as many as set, else a tenth of a second's worth. The rate's state
+ * comes with the next commit.
+ */
 static void mirror_rate_set(struct mirror_dest *d)
 {
+	u32 burst = d->opts.burst ?: DIV_ROUND_UP(d->opts.rate, 10);
+
+	d->rate = NULL;
 	d->interval = 0;
 	d->slack = 0;
 	if (d->opts.rate) {
-		d->interval = div_u64(NSEC_PER_SEC, d->opts.rate);
-		d->slack = (u64)(mirror_burst(&d->opts) - 1) * d->interval;
+		d->interval = DIV_ROUND_UP(NSEC_PER_SEC, d->opts.rate);
+		d->slack = (u64)(burst - 1) * d->interval;
 	}
 }
 
@@ -859,16 +906,24 @@ static int mirror_edit_del(struct mirror_edit *e, struct net_device *to)
 static int mirror_edit_commit(struct mirror_edit *e)
 {
 	struct netdev_mirror *old = rtnl_dereference(e->source->mirror);
-	unsigned long fresh = 0, dead = 0;
+	unsigned long fresh = 0, fresh_rates = 0, dead = 0;
 	struct netdev_mirror *new = NULL;
 	int err = -ENOMEM;
 	unsigned int i;
 
 	for (i = 0; i < e->count; i++) {
-		if (e->dest[i].stats)
+		struct mirror_dest *d = &e->dest[i];
+
+		if (d->opts.rate && !d->rate) {
+			d->rate = kzalloc(sizeof(*d->rate), GFP_KERNEL);
+			if (!d->rate)
+				goto err_free;
+			fresh_rates |= BIT(i);
+		}
+		if (d->stats)
 			continue;
-		e->dest[i].stats = netdev_alloc_pcpu_stats(struct mirror_stats);
-		if (!e->dest[i].stats)
+		d->stats = netdev_alloc_pcpu_stats(struct mirror_stats);
+		if (!d->stats)
 			goto err_free;
 		fresh |= BIT(i);
 	}
@@ -909,6 +964,10 @@ err_free:
 		if (fresh & BIT(i)) {
 			free_percpu(e->dest[i].stats);
 			e->dest[i].stats = NULL;
+		}
+		if (fresh_rates & BIT(i)) {
+			kfree(e->dest[i].rate);
+			e->dest[i].rate = NULL;
 		}
 	}
 	return err;
@@ -1059,21 +1118,14 @@ static int mirror_nl_opts(struct mirror_opts *opts, struct nlattr **tb,
 		opts->dir = nla_get_u32(tb[IFLA_MIRROR_ENTRY_DIRECTION]);
 	if (tb[IFLA_MIRROR_ENTRY_SAMPLE])
 		opts->sample = nla_get_u32(tb[IFLA_MIRROR_ENTRY_SAMPLE]);
-	if (tb[IFLA_MIRROR_ENTRY_PRIORITY])
+	if (tb[IFLA_MIRROR_ENTRY_PRIORITY]) {
 		opts->priority = nla_get_u32(tb[IFLA_MIRROR_ENTRY_PRIORITY]);
-	if (tb[IFLA_MIRROR_ENTRY_RATE]) {
+		opts->set_priority = true;
+	}
+	if (tb[IFLA_MIRROR_ENTRY_RATE])
 		opts->rate = nla_get_u32(tb[IFLA_MIRROR_ENTRY_RATE]);
-		/* A burst sized for the old rate is not one for the new */
-		opts->burst = 0;
-	}
-	if (tb[IFLA_MIRROR_ENTRY_BURST]) {
+	if (tb[IFLA_MIRROR_ENTRY_BURST])
 		opts->burst = nla_get_u32(tb[IFLA_MIRROR_ENTRY_BURST]);
-		if (opts->burst && !opts->rate) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_MIRROR_ENTRY_BURST],
-					    "A burst needs a rate");
-			return -EINVAL;
-		}
-	}
 	return 0;
 }
 
@@ -1084,8 +1136,10 @@ static int mirror_nl_request(struct mirror_edit *e, const struct nlattr *req,
 	struct nlattr *tb[IFLA_MIRROR_ENTRY_MAX + 1];
 	struct net_device *dev = e->source;
 	struct mirror_opts opts;
+	struct mirror_dest *d;
 	struct net_device *to;
 	struct nlattr *index;
+	bool rate;
 	int err, i;
 
 	/* Entries and their counters are what a reply reports */
@@ -1137,13 +1191,17 @@ static int mirror_nl_request(struct mirror_edit *e, const struct nlattr *req,
 		i = mirror_find(e->dest, e->count, to);
 		if (i < 0)
 			break;
-		opts = e->dest[i].opts;
+		d = &e->dest[i];
+		opts = d->opts;
 		err = mirror_nl_opts(&opts, tb, extack);
-		if (!err) {
-			e->dest[i].opts = opts;
-			mirror_rate_set(&e->dest[i]);
-		}
-		return err;
+		if (err)
+			return err;
+		rate = opts.rate != d->opts.rate || opts.burst != d->opts.burst;
+		d->opts = opts;
+		/* A new rate or burst starts afresh, with a full burst */
+		if (rate)
+			mirror_rate_set(d);
+		return 0;
 	default:	/* IFLA_MIRROR_DEL */
 		if (tb[IFLA_MIRROR_ENTRY_DIRECTION] ||
 		    tb[IFLA_MIRROR_ENTRY_SNAPLEN] ||
@@ -1208,8 +1266,8 @@ static void mirror_stats_read(const struct mirror_dest *d,
 	memset(t, 0, sizeof(*t));
 	for_each_possible_cpu(cpu) {
 		const struct mirror_stats *s = per_cpu_ptr(d->stats, cpu);
-		u64 p, b, dr, ol;
 		unsigned int start;
+		u64 p, b, dr, ol;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
@@ -1265,10 +1323,11 @@ static int mirror_fill_info(struct sk_buff *skb, const struct net_device *dev,
 		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_SNAPLEN, d->opts.snaplen) ||
 		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_SAMPLE,
 				max(d->opts.sample, 1U)) ||
-		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_PRIORITY, d->opts.priority) ||
 		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_RATE, d->opts.rate) ||
-		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_BURST,
-				mirror_burst(&d->opts)))
+		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_BURST, d->opts.burst) ||
+		    (d->opts.set_priority &&
+		     nla_put_u32(skb, IFLA_MIRROR_ENTRY_PRIORITY,
+				 d->opts.priority)))
 			goto err_cancel;
 		if (!(ext_filter_mask & RTEXT_FILTER_SKIP_STATS) &&
 		    mirror_fill_stats(skb, d))
@@ -1420,6 +1479,8 @@ static int mirror_backlogs_alloc(void)
 		free_percpu(mirror_backlogs);
 		return -ENOMEM;
 	}
+	/* Never registered: the name is what napi_poll traces show */
+	strscpy(mirror_napi_dev->name, "mirror");
 
 	for_each_possible_cpu(cpu) {
 		struct mirror_backlog *bl = per_cpu_ptr(mirror_backlogs, cpu);
