@@ -41,5 +41,9 @@ if ip link help 2>&1 | grep -q 'mirror {'; then
 	run 'ping -c 4 -i 0.2 -s 1000 192.0.2.2'
 	wait
 	run 'ip -s -d link show eth0'
+	# At most 2 copies a second, at the lowest band of a prio qdisc
+	run 'ip link set dev eth0 mirror change eth1 direction both rate 2 burst 1 priority 1'
+	run 'ping -c 10 -i 0.1 -q 192.0.2.2'
+	run 'ip -s -d link show eth0'
 	run 'ip link set dev eth0 mirror del eth1'
 fi
