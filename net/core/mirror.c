@@ -9,9 +9,8 @@
  * dev->mirror, replaced under RTNL and read under RCU, so the probe's
  * lookup is one load; only each entry's per-CPU counters and its rate's
  * state move from one array to the next. Each copy carries
- * skb->mirror_copy, which no
- * tunnel, veth or netns crossing clears, so that a copy is never
- * mirrored again.
+ * skb->mirror_copy, which no tunnel, veth or netns crossing clears, so
+ * that a copy is never mirrored again.
  *
  * See Documentation/networking/port-mirroring.rst.
  */
