@@ -57,6 +57,9 @@ static inline size_t netdev_mirror_nlmsg_size(void)
 		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_PRIORITY */
 		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_RATE */
 		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_BURST */
+		       nla_total_size(16) +	/* IFLA_MIRROR_ENTRY_REMOTE{,6} */
+		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_ID */
+		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_ERSPAN_VER */
 		       nla_total_size(0) +	/* IFLA_MIRROR_ENTRY_STATS */
 		       4 * nla_total_size(sizeof(u64));	/* its counters, uint */
 

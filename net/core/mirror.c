@@ -29,9 +29,14 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <net/dst.h>
+#include <net/dst_metadata.h>
+#include <net/erspan.h>
 #include <net/gso.h>
+#include <net/ip6_tunnel.h>
+#include <net/ip_tunnels.h>
 #include <net/mirror.h>
 #include <net/sch_generic.h>
+#include <net/vxlan.h>
 #include <trace/events/net.h>
 
 /* Copies a CPU may hold back while it owns a source's TX lock */
@@ -77,6 +82,10 @@ struct mirror_stats {
  *	keep the frame's
  * @rate: copies per second at most; 0 for no limit
  * @burst: copies that may go back to back at @rate; 0 for a tenth of it
+ * @remote: the collector of a session, through an external tunnel
+ * @id: the session's GRE key, VNI or ERSPAN session id
+ * @family: @remote's, AF_INET or AF_INET6; 0 for no session
+ * @erspan_ver: an ERSPAN session's version, 1 or 2; else 0
  * @set_priority: whether @priority was set
  */
 struct mirror_opts {
@@ -86,6 +95,13 @@ struct mirror_opts {
 	u32	priority;
 	u32	rate;
 	u32	burst;
+	union {
+		__be32		ip4;
+		struct in6_addr	ip6;
+	} remote;
+	u32	id;
+	u8	family;
+	u8	erspan_ver;
 	bool	set_priority;
 };
 
@@ -112,6 +128,11 @@ struct mirror_rate {
  *	rate or burst
  * @interval: nanoseconds a frame takes of the rate
  * @slack: nanoseconds the copies may run ahead of the rate: a burst
+ * @tun: a session's outer headers, for copies of received and of sent
+ *	frames (ERSPAN version 2 tells them apart); each array holds a
+ *	reference, and new ones come with a new session
+ * @tun_extra: bytes a session's outer header has beyond what the MTU of
+ *	@dev allows for
  * @tracker: tracks the reference on @dev
  */
 struct mirror_dest {
@@ -121,6 +142,8 @@ struct mirror_dest {
 	struct mirror_rate		*rate;
 	u64				interval;
 	u64				slack;
+	struct metadata_dst		*tun[2];
+	u32				tun_extra;
 	netdevice_tracker		tracker;
 };
 
@@ -462,11 +485,16 @@ static void mirror_rx_headers(struct sk_buff *copy, const struct net_device *to)
 		skb_push_rcsum(copy, -skb_mac_offset(copy));
 }
 
-/* A cut copy is also cut to what the destination can send */
+/*
+ * A cut copy is also cut to what the destination can send, and so is
+ * every copy of a session: a tunnel would fragment one that is longer
+ */
 static unsigned int mirror_snaplen(const struct mirror_dest *d)
 {
-	return min_t(unsigned int, d->opts.snaplen,
-		     READ_ONCE(d->dev->mtu) + d->dev->hard_header_len);
+	unsigned int max = READ_ONCE(d->dev->mtu) + d->dev->hard_header_len -
+			   d->tun_extra;
+
+	return d->opts.snaplen ? min(d->opts.snaplen, max) : max;
 }
 
 /*
@@ -535,13 +563,16 @@ static bool mirror_rate_ok(const struct mirror_dest *d, unsigned int segs)
 }
 
 static void mirror_send(struct sk_buff *copy, const struct mirror_dest *d,
-			bool defer)
+			bool rx, bool defer)
 {
 	copy->mirror_copy = 1;
 	copy->dev = d->dev;
 	if (d->opts.set_priority)
 		copy->priority = d->opts.priority;
 	skb_dst_drop(copy);
+	/* The external tunnel takes the outer header from the metadata */
+	if (d->tun[0])
+		skb_dst_set(copy, dst_clone(&d->tun[!rx]->dst));
 	nf_reset_ct(copy);
 	skb_clear_tstamp(copy);
 	/* Not the source's queue, nor its receive queue: the destination's */
@@ -559,7 +590,7 @@ static void mirror_send(struct sk_buff *copy, const struct mirror_dest *d,
  * payload is copied) and cut each segment.
  */
 static void mirror_segments(struct sk_buff *copy, const struct mirror_dest *d,
-			    bool defer)
+			    bool rx, bool defer)
 {
 	struct sk_buff *segs = NULL, *seg, *next;
 
@@ -586,7 +617,7 @@ static void mirror_segments(struct sk_buff *copy, const struct mirror_dest *d,
 			mirror_count_drop(d->stats);
 			continue;
 		}
-		mirror_send(seg, d, defer);
+		mirror_send(seg, d, rx, defer);
 	}
 }
 
@@ -620,9 +651,9 @@ static void mirror_one(struct sk_buff *skb, const struct mirror_dest *d,
 	if (rx)
 		mirror_rx_headers(copy, to);
 
-	if (d->opts.snaplen && copy->len > mirror_snaplen(d)) {
+	if ((d->opts.snaplen || d->tun[0]) && copy->len > mirror_snaplen(d)) {
 		if (skb_is_gso(copy)) {
-			mirror_segments(copy, d, defer);
+			mirror_segments(copy, d, rx, defer);
 			return;
 		}
 		if (unlikely(mirror_trim(copy, mirror_snaplen(d)))) {
@@ -630,7 +661,7 @@ static void mirror_one(struct sk_buff *skb, const struct mirror_dest *d,
 			goto drop;
 		}
 	}
-	mirror_send(copy, d, defer);
+	mirror_send(copy, d, rx, defer);
 	return;
 
 drop:
@@ -735,6 +766,177 @@ static void mirror_probes_detach(void)
 	module_put(THIS_MODULE);
 }
 
+/**
+ * struct mirror_tunnel - what an external tunnel device takes of a session
+ * @family: the collector's address family, AF_UNSPEC for either
+ * @max_id: the largest key, VNI or session id it sends
+ * @key_len: bytes a session's key adds to the header its MTU allows for
+ * @erspan: whether it sends ERSPAN
+ */
+struct mirror_tunnel {
+	int	family;
+	u32	max_id;
+	u32	key_len;
+	bool	erspan;
+};
+
+/*
+ * Whether @dev is an external (collect_md) tunnel device, which takes
+ * each frame's outer header from its metadata; then fill in @t
+ */
+static bool mirror_tunnel(const struct net_device *dev, struct mirror_tunnel *t)
+{
+	const char *kind = dev->rtnl_link_ops ? dev->rtnl_link_ops->kind : "";
+
+	t->erspan = !strcmp(kind, "erspan") || !strcmp(kind, "ip6erspan");
+	t->max_id = t->erspan ? ID_MASK : U32_MAX;
+	/* An external gretap's MTU is for a GRE header without a key */
+	t->key_len = t->erspan ? 0 : 4;
+	if (!strcmp(kind, "gretap") || !strcmp(kind, "erspan")) {
+		const struct ip_tunnel *tn = netdev_priv(dev);
+
+		t->family = AF_INET;
+		return tn->collect_md;
+	}
+	if (!strcmp(kind, "ip6gretap") || !strcmp(kind, "ip6erspan")) {
+		const struct ip6_tnl *tn = netdev_priv(dev);
+
+		t->family = AF_INET6;
+		return tn->parms.collect_md;
+	}
+	if (!strcmp(kind, "vxlan")) {
+		const struct vxlan_dev *vx = netdev_priv(dev);
+
+		t->family = AF_UNSPEC;
+		t->max_id = VXLAN_VID_MASK;
+		t->key_len = 0;
+		return vx->cfg.flags & VXLAN_F_COLLECT_METADATA;
+	}
+	return false;
+}
+
+/*
+ * Whether @to can take @opts' session, or needs one; 0 or the errno. An
+ * ERSPAN session's version defaults to 1, which every collector reads.
+ */
+static int mirror_check_session(const struct net_device *to,
+				struct mirror_opts *opts,
+				const struct nlattr *attr,
+				struct netlink_ext_ack *extack)
+{
+	struct mirror_tunnel t;
+	bool tunnel = mirror_tunnel(to, &t);
+
+	if (!opts->family && tunnel) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "Mirror to an external tunnel needs the collector's address");
+		return -EINVAL;
+	}
+	if (!opts->family)
+		return 0;
+	if (!tunnel) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "Mirror destination is not an external tunnel device");
+		return -EOPNOTSUPP;
+	}
+	if (t.family != AF_UNSPEC && t.family != opts->family) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "Collector's address family is not the tunnel's");
+		return -EAFNOSUPPORT;
+	}
+	if (opts->id > t.max_id) {
+		NL_SET_ERR_MSG_ATTR_FMT(extack, attr,
+					"Session id above the tunnel's maximum, %u",
+					t.max_id);
+		return -ERANGE;
+	}
+	if (opts->erspan_ver && !t.erspan) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "ERSPAN version for a tunnel that is not ERSPAN");
+		return -EOPNOTSUPP;
+	}
+	if (t.erspan && !opts->erspan_ver)
+		opts->erspan_ver = 1;
+	return 0;
+}
+
+/*
+ * The outer header of @d's copies: to the collector, with the session's
+ * id, a default TTL rather than the copied frame's, and, for ERSPAN
+ * version 2, whether the source received (0) or sent (1) the frame
+ */
+static void mirror_session_init(struct ip_tunnel_info *info,
+				const struct mirror_opts *opts, bool tx)
+{
+	struct erspan_metadata md = { .version = opts->erspan_ver };
+	IP_TUNNEL_DECLARE_FLAGS(flags) = { };
+
+	info->mode = IP_TUNNEL_INFO_TX;
+	if (opts->family == AF_INET6) {
+		info->mode |= IP_TUNNEL_INFO_IPV6;
+		info->key.u.ipv6.dst = opts->remote.ip6;
+	} else {
+		info->key.u.ipv4.dst = opts->remote.ip4;
+	}
+	info->key.tun_id = key32_to_tunnel_id(cpu_to_be32(opts->id));
+	info->key.ttl = IPDEFTTL;
+	__set_bit(IP_TUNNEL_KEY_BIT, info->key.tun_flags);
+	if (opts->erspan_ver) {
+		if (opts->erspan_ver == 2)
+			md.u.md2.dir = tx;
+		__set_bit(IP_TUNNEL_ERSPAN_OPT_BIT, flags);
+		ip_tunnel_info_opts_set(info, &md, sizeof(md), flags);
+	}
+}
+
+static void mirror_session_put(const struct mirror_dest *d)
+{
+	if (d->tun[0]) {
+		dst_release(&d->tun[0]->dst);
+		dst_release(&d->tun[1]->dst);
+	}
+}
+
+/* Give @d's session its outer headers, checked by mirror_check_session() */
+static int mirror_session_alloc(struct mirror_dest *d)
+{
+	u8 optslen = d->opts.erspan_ver ? sizeof(struct erspan_metadata) : 0;
+	struct metadata_dst *tun[2];
+	struct mirror_tunnel t;
+	int i;
+
+	/*
+	 * The device's MTU allows for its own header, ERSPAN's that of
+	 * version 1: what the session adds, its copies leave out
+	 */
+	mirror_tunnel(d->dev, &t);
+	d->tun_extra = t.key_len;
+	if (d->opts.erspan_ver)
+		d->tun_extra += erspan_hdr_len(d->opts.erspan_ver) -
+				erspan_hdr_len(1);
+	for (i = 0; i < ARRAY_SIZE(tun); i++) {
+		tun[i] = metadata_dst_alloc(optslen, METADATA_IP_TUNNEL,
+					    GFP_KERNEL);
+		if (!tun[i]) {
+			if (i)
+				dst_release(&tun[0]->dst);
+			return -ENOMEM;
+		}
+		mirror_session_init(&tun[i]->u.tun_info, &d->opts, i);
+	}
+	memcpy(d->tun, tun, sizeof(tun));
+	return 0;
+}
+
+/* A reference on @d's session for another array that has the entry */
+static void mirror_session_hold(const struct mirror_dest *d)
+{
+	if (d->tun[0]) {
+		dst_hold(&d->tun[0]->dst);
+		dst_hold(&d->tun[1]->dst);
+	}
+}
+
 static struct netdev_mirror *mirror_alloc(struct net_device *source,
 					  unsigned int count, gfp_t gfp)
 {
@@ -760,9 +962,11 @@ static void mirror_free_work(struct work_struct *work)
 	unsigned int i;
 
 	m = container_of(to_rcu_work(work), struct netdev_mirror, free_work);
-	for (i = 0; i < m->count; i++)
+	for (i = 0; i < m->count; i++) {
 		if (m->dead_rates & BIT(i))
 			kfree(m->dest[i].rate);
+		mirror_session_put(&m->dest[i]);
+	}
 	if (m->dead) {
 		mirror_backlog_drain();
 		for (i = 0; i < m->count; i++)
@@ -905,7 +1109,7 @@ static int mirror_edit_del(struct mirror_edit *e, struct net_device *to)
 static int mirror_edit_commit(struct mirror_edit *e)
 {
 	struct netdev_mirror *old = rtnl_dereference(e->source->mirror);
-	unsigned long fresh = 0, fresh_rates = 0, dead = 0;
+	unsigned long fresh = 0, fresh_rates = 0, fresh_tuns = 0, dead = 0;
 	struct netdev_mirror *new = NULL;
 	int err = -ENOMEM;
 	unsigned int i;
@@ -918,6 +1122,11 @@ static int mirror_edit_commit(struct mirror_edit *e)
 			if (!d->rate)
 				goto err_free;
 			fresh_rates |= BIT(i);
+		}
+		if (d->opts.family && !d->tun[0]) {
+			if (mirror_session_alloc(d))
+				goto err_free;
+			fresh_tuns |= BIT(i);
 		}
 		if (d->stats)
 			continue;
@@ -942,10 +1151,13 @@ static int mirror_edit_commit(struct mirror_edit *e)
 			goto err_free;
 	}
 
-	for (i = 0; i < e->count; i++)
+	for (i = 0; i < e->count; i++) {
 		if (fresh & BIT(i))
 			netdev_hold(new->dest[i].dev, &new->dest[i].tracker,
 				    GFP_KERNEL);
+		if (!(fresh_tuns & BIT(i)))
+			mirror_session_hold(&new->dest[i]);
+	}
 	for (i = 0; old && i < old->count; i++) {
 		if (!mirror_edit_keeps(e, old->dest[i].stats)) {
 			netdev_put(old->dest[i].dev, &old->dest[i].tracker);
@@ -967,6 +1179,10 @@ err_free:
 		if (fresh_rates & BIT(i)) {
 			kfree(e->dest[i].rate);
 			e->dest[i].rate = NULL;
+		}
+		if (fresh_tuns & BIT(i)) {
+			mirror_session_put(&e->dest[i]);
+			memset(e->dest[i].tun, 0, sizeof(e->dest[i].tun));
 		}
 	}
 	return err;
@@ -1003,8 +1219,10 @@ static void mirror_remove(struct netdev_mirror *old, unsigned int i)
 		memcpy(new->dest, old->dest, i * sizeof(*new->dest));
 		memcpy(new->dest + i, old->dest + i + 1,
 		       (n - i) * sizeof(*new->dest));
-		for (j = 0; j < n; j++)
+		for (j = 0; j < n; j++) {
 			new->dirs |= new->dest[j].opts.dir;
+			mirror_session_hold(&new->dest[j]);
+		}
 	}
 	netdev_put(old->dest[i].dev, &old->dest[i].tracker);
 	mirror_publish(old->source, old, new, BIT(i));
@@ -1040,6 +1258,7 @@ static void mirror_notify(struct net_device *source)
 
 static int mirror_update(struct net_device *dev, const char *req, size_t len)
 {
+	struct mirror_opts opts = mirror_default_opts;
 	struct mirror_edit e;
 	char name[IFNAMSIZ];
 	struct net_device *to;
@@ -1066,7 +1285,8 @@ static int mirror_update(struct net_device *dev, const char *req, size_t len)
 		return -ENODEV;
 
 	if (!remove) {
-		err = mirror_check_dest(dev, to, NULL, NULL);
+		err = mirror_check_dest(dev, to, NULL, NULL) ?:
+		      mirror_check_session(to, &opts, NULL, NULL);
 		if (err)
 			return err;
 	}
@@ -1075,7 +1295,7 @@ static int mirror_update(struct net_device *dev, const char *req, size_t len)
 	if (remove)
 		err = mirror_edit_del(&e, to);
 	else
-		err = mirror_edit_add(&e, to, &mirror_default_opts);
+		err = mirror_edit_add(&e, to, &opts);
 	if (!err)
 		err = mirror_edit_commit(&e);
 	if (!err)
@@ -1125,6 +1345,31 @@ static int mirror_nl_opts(struct mirror_opts *opts, struct nlattr **tb,
 		opts->rate = nla_get_u32(tb[IFLA_MIRROR_ENTRY_RATE]);
 	if (tb[IFLA_MIRROR_ENTRY_BURST])
 		opts->burst = nla_get_u32(tb[IFLA_MIRROR_ENTRY_BURST]);
+
+	if (tb[IFLA_MIRROR_ENTRY_REMOTE] && tb[IFLA_MIRROR_ENTRY_REMOTE6]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_MIRROR_ENTRY_REMOTE6],
+				    "A session has one collector address");
+		return -EINVAL;
+	}
+	if (tb[IFLA_MIRROR_ENTRY_REMOTE]) {
+		memset(&opts->remote, 0, sizeof(opts->remote));
+		opts->remote.ip4 = nla_get_in_addr(tb[IFLA_MIRROR_ENTRY_REMOTE]);
+		opts->family = AF_INET;
+	}
+	if (tb[IFLA_MIRROR_ENTRY_REMOTE6]) {
+		opts->remote.ip6 = nla_get_in6_addr(tb[IFLA_MIRROR_ENTRY_REMOTE6]);
+		opts->family = AF_INET6;
+	}
+	if (tb[IFLA_MIRROR_ENTRY_ID]) {
+		if (!opts->family) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_MIRROR_ENTRY_ID],
+					    "A session id needs the collector's address");
+			return -EINVAL;
+		}
+		opts->id = nla_get_u32(tb[IFLA_MIRROR_ENTRY_ID]);
+	}
+	if (tb[IFLA_MIRROR_ENTRY_ERSPAN_VER])
+		opts->erspan_ver = nla_get_u32(tb[IFLA_MIRROR_ENTRY_ERSPAN_VER]);
 	return 0;
 }
 
@@ -1138,7 +1383,7 @@ static int mirror_nl_request(struct mirror_edit *e, const struct nlattr *req,
 	struct mirror_dest *d;
 	struct net_device *to;
 	struct nlattr *index;
-	bool rate;
+	bool rate, session;
 	int err, i;
 
 	/* Entries and their counters are what a reply reports */
@@ -1174,7 +1419,8 @@ static int mirror_nl_request(struct mirror_edit *e, const struct nlattr *req,
 		if (err)
 			return err;
 		opts = mirror_default_opts;
-		err = mirror_nl_opts(&opts, tb, extack);
+		err = mirror_nl_opts(&opts, tb, extack) ?:
+		      mirror_check_session(to, &opts, index, extack);
 		if (err)
 			return err;
 		err = mirror_edit_add(e, to, &opts);
@@ -1192,25 +1438,32 @@ static int mirror_nl_request(struct mirror_edit *e, const struct nlattr *req,
 			break;
 		d = &e->dest[i];
 		opts = d->opts;
-		err = mirror_nl_opts(&opts, tb, extack);
+		err = mirror_nl_opts(&opts, tb, extack) ?:
+		      mirror_check_session(to, &opts, index, extack);
 		if (err)
 			return err;
 		rate = opts.rate != d->opts.rate || opts.burst != d->opts.burst;
+		session = opts.family != d->opts.family || opts.id != d->opts.id ||
+			  opts.erspan_ver != d->opts.erspan_ver ||
+			  memcmp(&opts.remote, &d->opts.remote, sizeof(opts.remote));
 		d->opts = opts;
 		/* A new rate or burst starts afresh, with a full burst */
 		if (rate)
 			mirror_rate_set(d);
+		/* The commit makes the new session's headers; the old
+		 * ones stay with the array that has them
+		 */
+		if (session)
+			memset(d->tun, 0, sizeof(d->tun));
 		return 0;
 	default:	/* IFLA_MIRROR_DEL */
-		if (tb[IFLA_MIRROR_ENTRY_DIRECTION] ||
-		    tb[IFLA_MIRROR_ENTRY_SNAPLEN] ||
-		    tb[IFLA_MIRROR_ENTRY_SAMPLE] ||
-		    tb[IFLA_MIRROR_ENTRY_PRIORITY] ||
-		    tb[IFLA_MIRROR_ENTRY_RATE] ||
-		    tb[IFLA_MIRROR_ENTRY_BURST]) {
-			NL_SET_ERR_MSG_ATTR(extack, req,
-					    "Removing a mirror takes no options");
-			return -EINVAL;
+		for (i = IFLA_MIRROR_ENTRY_IFINDEX + 1;
+		     i <= IFLA_MIRROR_ENTRY_MAX; i++) {
+			if (tb[i]) {
+				NL_SET_ERR_MSG_ATTR(extack, req,
+						    "Removing a mirror takes no options");
+				return -EINVAL;
+			}
 		}
 		if (!mirror_edit_del(e, to))
 			return 0;
@@ -1299,6 +1552,30 @@ static int mirror_fill_stats(struct sk_buff *skb, const struct mirror_dest *d)
 	return 0;
 }
 
+static int mirror_fill_session(struct sk_buff *skb,
+			       const struct mirror_opts *opts)
+{
+	switch (opts->family) {
+	case AF_INET:
+		if (nla_put_in_addr(skb, IFLA_MIRROR_ENTRY_REMOTE,
+				    opts->remote.ip4))
+			return -EMSGSIZE;
+		break;
+	case AF_INET6:
+		if (nla_put_in6_addr(skb, IFLA_MIRROR_ENTRY_REMOTE6,
+				     &opts->remote.ip6))
+			return -EMSGSIZE;
+		break;
+	default:
+		return 0;
+	}
+	if (nla_put_u32(skb, IFLA_MIRROR_ENTRY_ID, opts->id) ||
+	    (opts->erspan_ver &&
+	     nla_put_u32(skb, IFLA_MIRROR_ENTRY_ERSPAN_VER, opts->erspan_ver)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int mirror_fill_info(struct sk_buff *skb, const struct net_device *dev,
 			    u32 ext_filter_mask)
 {
@@ -1326,7 +1603,8 @@ static int mirror_fill_info(struct sk_buff *skb, const struct net_device *dev,
 		    nla_put_u32(skb, IFLA_MIRROR_ENTRY_BURST, d->opts.burst) ||
 		    (d->opts.set_priority &&
 		     nla_put_u32(skb, IFLA_MIRROR_ENTRY_PRIORITY,
-				 d->opts.priority)))
+				 d->opts.priority)) ||
+		    mirror_fill_session(skb, &d->opts))
 			goto err_cancel;
 		if (!(ext_filter_mask & RTEXT_FILTER_SKIP_STATS) &&
 		    mirror_fill_stats(skb, d))

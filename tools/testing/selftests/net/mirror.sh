@@ -51,6 +51,7 @@ ALL_TESTS="
 	nl_relay_loop
 	nl_priority
 	nl_rate
+	nl_session
 	nl_same_table
 	nl_errors
 	nl_monitor
@@ -1799,6 +1800,185 @@ nl_rate()
 	wait_count "copies received from d0" $((d1 + p0)) stat_get "$C" d1 rx_packets
 
 	log_test "$name"
+	cleanup
+}
+
+# session_frames PCAP: one line per tunnelled ICMP copy the collector
+# captured: "KIND ID DIR TRUNCATED LENGTH HEX", KIND one of gretap,
+# erspan1, erspan2 (DIR 0 received, 1 sent), vxlan; and "fragment" for
+# each outer IP fragment
+session_frames()
+{
+	python3 - "$1" << 'PY'
+import struct, sys
+
+data = open(sys.argv[1], 'rb').read()
+off = 24
+while off + 16 <= len(data):
+    incl = struct.unpack_from('<I', data, off + 8)[0]
+    pkt = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    etype = struct.unpack_from('>H', pkt, 12)[0]
+    if etype == 0x0800:
+        ihl = (pkt[14] & 0xf) * 4
+        proto, frag = pkt[23], struct.unpack_from('>H', pkt, 20)[0] & 0x3fff
+        l4 = pkt[14 + ihl:]
+    elif etype == 0x86dd:
+        proto, l4 = pkt[20], pkt[54:]
+        frag = proto == 44
+    else:
+        continue
+    if frag:
+        print('fragment')
+        continue
+    sess, dirn, trunc = 0, '-', '-'
+    if proto == 47:
+        flags, gproto = struct.unpack_from('>HH', l4)
+        hlen = 4 + 4 * bool(flags & 0x8000)
+        if flags & 0x2000:
+            sess = struct.unpack_from('>I', l4, hlen)[0]
+            hlen += 4
+        hlen += 4 * bool(flags & 0x1000)
+        l4 = l4[hlen:]
+        if gproto == 0x6558:
+            kind, inner = 'gretap', l4
+        elif gproto in (0x88be, 0x22eb):
+            word = struct.unpack_from('>H', l4, 2)[0]
+            sess, trunc = word & 0x3ff, (word >> 10) & 1
+            if gproto == 0x88be:
+                kind, inner = 'erspan1', l4[8:]
+            else:
+                dirn = (struct.unpack_from('>H', l4, 10)[0] >> 3) & 1
+                kind, inner = 'erspan2', l4[12:]
+        else:
+            continue
+    elif proto == 17 and struct.unpack_from('>H', l4, 2)[0] == 4789:
+        sess = struct.unpack_from('>I', l4, 12)[0] >> 8
+        kind, inner = 'vxlan', l4[16:]
+    else:
+        continue
+    if struct.unpack_from('>H', inner, 12)[0] != 0x0800 or inner[23] != 1:
+        continue
+    print(kind, sess, dirn, trunc, len(inner), inner.hex())
+PY
+}
+
+# icmp_frames PCAP: the hex of each ICMP frame of an Ethernet capture
+icmp_frames()
+{
+	tcpdump -r "$1" -xx icmp 2> /dev/null | awk '
+		/^[0-9]/ { if (f != "") print f; f = ""; next }
+		{ for (i = 2; i <= NF; i++) f = f $i }
+		END { if (f != "") print f }'
+}
+
+nl_session()
+{
+	local name="netlink: sessions carry copies to a collector's address, cut to fit"
+	local dir dev id kind want x
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	dir=$(mktemp -d)
+	link_pair "$A" u0 10.1.0.1 "$C" u1 10.1.0.2
+	in_ns "$A" sysctl -qw net.ipv6.conf.u0.disable_ipv6=0
+	in_ns "$C" sysctl -qw net.ipv6.conf.u1.disable_ipv6=0
+	ip -n "$A" addr add fd00::1/64 dev u0 nodad
+	ip -n "$C" addr add fd00::2/64 dev u1 nodad
+	# One external device of each kind carries every session of its kind
+	ip -n "$A" link add er0 type erspan external
+	ip -n "$A" link add e6 type ip6erspan external
+	ip -n "$A" link add gt0 type gretap external
+	ip -n "$A" link add vx0 mtu 1450 type vxlan external dstport 4789
+	for dev in er0 e6 gt0 vx0; do
+		ip -n "$A" link set "$dev" up
+	done
+	ip -n "$A" link set s0 \
+		mirror add er0 remote 10.1.0.2 id 5 erspan_ver 2 \
+		mirror add e6 remote fd00::2 id 9 \
+		mirror add gt0 remote 10.1.0.2 id 7 \
+		mirror add vx0 remote 10.1.0.2 id 4000
+	check_eq "ip shows a session" "$(ip -n "$A" -d link show s0 |
+		grep -o 'mirror_to er0 .*')" \
+		"mirror_to er0 direction both remote 10.1.0.2 id 5 erspan_ver 2"
+	check_eq "ip -j shows an IPv6 session" \
+		"$(mirror_entry "$A" s0 e6 remote) $(mirror_entry "$A" s0 e6 id)" \
+		"fd00::2 9"
+
+	in_ns "$C" timeout 60 tcpdump -i u1 -Q in -n -U -B 16384 \
+		-w "$dir/u1.pcap" ip proto 47 or udp port 4789 or ip6 proto 47 \
+		2> "$dir/u1.log" &
+	in_ns "$A" timeout 60 tcpdump -i s0 -n -U -w "$dir/s0.pcap" icmp \
+		2> "$dir/s0.log" &
+	slowwait 30 grep -q listening "$dir/u1.log"
+	slowwait 30 grep -q listening "$dir/s0.log"
+	ping_s0 "$NPINGS" || check_eq "pings through the source" failed ok
+	ping_s0 2 10.0.0.2 1472 || check_eq "full-size pings" failed ok
+	slowwait 30 until_counter_is ">= $((4 * (2 * NPINGS + 4)))" \
+		bash -c "tcpdump -r '$dir/u1.pcap' 2> /dev/null | wc -l" > /dev/null
+	sleep 0.5
+	in_ns "$C" pkill -INT -x tcpdump
+	in_ns "$A" pkill -INT -x tcpdump
+	wait
+	session_frames "$dir/u1.pcap" > "$dir/frames"
+	icmp_frames "$dir/s0.pcap" | sort > "$dir/s0.hex"
+	check_eq "reference frames on s0" "$(wc -l < "$dir/s0.hex")" \
+		$((2 * NPINGS + 4))
+	check_eq "outer fragments" "$(grep -c fragment "$dir/frames")" 0
+
+	# Each session: its id, every ICMP frame s0 sent and received, the
+	# small ones byte for byte, the full-size ones cut to the MTU of the
+	# session's device less what the session adds to the header that
+	# MTU is for (a GRE key; ERSPAN version 2's 4 bytes more)
+	for x in "erspan2 5 er0 4" "erspan1 9 e6 0" "gretap 7 gt0 4" \
+		 "vxlan 4000 vx0 0"; do
+		set -- $x
+		kind=$1 id=$2 dev=$3
+		check_eq "$kind: copies with id $id" \
+			"$(awk -v k="$kind" -v i="$id" '$1 == k && $2 == i' \
+			   "$dir/frames" | wc -l)" $((2 * NPINGS + 4))
+		check_eq "$kind: small frames byte for byte" \
+			"$(awk -v k="$kind" '$1 == k && $5 < 1000 { print $6 }' \
+			   "$dir/frames" | sort | md5sum)" \
+			"$(awk 'length($0) < 2000' "$dir/s0.hex" | md5sum)"
+		want=$(($(in_ns "$A" cat "/sys/class/net/$dev/mtu") + 14 - $4))
+		check_eq "$kind: full-size frames cut to $want bytes" \
+			"$(awk -v k="$kind" '$1 == k && $5 > 1000 { print $5 }' \
+			   "$dir/frames" | sort -u)" "$want"
+	done
+	check_eq "erspan2: sent, received, truncated" \
+		"$(awk '$1 == "erspan2" { s += $3; t += $4 } END { print s, t }' \
+		   "$dir/frames")" "$((NPINGS + 2)) 4"
+
+	# What a session needs, and what only a session takes
+	check_eq "ip: external tunnel without remote" \
+		"$(ip_error "$A" link set s0 mirror del gt0 mirror add gt0)" \
+		"Error: Mirror to an external tunnel needs the collector's address."
+	check_eq "sysfs: external tunnel" \
+		"$(mirror_write "$A" s0 gt0)" "Invalid argument"
+	check_eq "ip: remote on a veth" \
+		"$(ip_error "$A" link set s0 mirror add d0 remote 10.1.0.2)" \
+		"Error: Mirror destination is not an external tunnel device."
+	check_eq "ip: IPv6 collector through erspan" \
+		"$(ip_error "$A" link set s0 mirror change er0 remote fd00::2)" \
+		"Error: Collector's address family is not the tunnel's."
+	check_eq "ip: ERSPAN session id" \
+		"$(ip_error "$A" link set s0 mirror change er0 id 1024)" \
+		"Error: Session id above the tunnel's maximum, 1023."
+	check_eq "ip: VNI" \
+		"$(ip_error "$A" link set s0 mirror change vx0 id 16777216)" \
+		"Error: Session id above the tunnel's maximum, 16777215."
+	check_eq "ip: erspan_ver on vxlan" \
+		"$(ip_error "$A" link set s0 mirror change vx0 erspan_ver 2)" \
+		"Error: ERSPAN version for a tunnel that is not ERSPAN."
+	check_eq "ip: id without remote" \
+		"$(ip_error "$A" link set s0 mirror add d0 id 3)" \
+		"Error: A session id needs the collector's address."
+	check_eq "sessions left as they were" "$(mirror_names "$A" s0)" \
+		"er0 e6 gt0 vx0"
+	log_test "$name"
+	rm -rf "$dir"
 	cleanup
 }
 
