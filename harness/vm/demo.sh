@@ -3,7 +3,7 @@
 #
 # The `make run` demo, inside the VM: eth0 talks to a peer; everything it
 # sends and receives is mirrored to eth1, whose far end is a collector
-# running tcpdump.
+# running tcpdump; last, to the collector's address through ERSPAN.
 set -e
 
 # run 'COMMAND': show it, then run it
@@ -46,4 +46,19 @@ if ip link help 2>&1 | grep -q 'mirror {'; then
 	run 'ping -c 10 -i 0.1 -q 192.0.2.2'
 	run 'ip -s -d link show eth0'
 	run 'ip link set dev eth0 mirror del eth1'
+
+	# A session to the collector's address, through one external
+	# ERSPAN device; the collector's own external device decapsulates
+	ip addr add 198.51.100.1/24 dev eth1
+	ip -n collector addr add 198.51.100.2/24 dev mon0
+	ip -n collector link add span1 type erspan external
+	ip -n collector link set span1 up
+	run 'ip link add span0 type erspan external'
+	run 'ip link set span0 up'
+	run 'ip link set dev eth0 mirror add span0 remote 198.51.100.2 id 100 erspan_ver 2'
+	run 'ip netns exec collector tcpdump -l -e -n -i span1 -c 4 icmp 2> /tmp/tcpdump.err &'
+	until grep -q listening /tmp/tcpdump.err; do sleep 0.1; done
+	run 'ping -c 2 -i 0.2 192.0.2.2'
+	wait
+	run 'ip -s -d link show eth0'
 fi
