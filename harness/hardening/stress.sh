@@ -107,6 +107,38 @@ nl_writer()
 	done
 }
 
+# session_writer: sessions to a collector through cx0, an external
+# gretap, which churn_tunnel deletes and makes again: the sessions'
+# tunnel metadata lives and dies with entries, arrays and copies
+session_writer()
+{
+	local src op opts err
+
+	while running; do
+		# Mostly the sources with traffic
+		src=$(pick pg0 pg1 sv0 "$(any_dev)")
+		op=$(pick add add change del)
+		opts=()
+		[ "$op" = del ] || opts=(remote "$(pick 10.3.0.2 10.3.0.3)" \
+			id "$(pick 0 1 4294967295)" snaplen "$(pick 0 128)")
+		[ -e "$work/quiet" ] && { sleep 0.1; continue; }
+		err=$(ip link set dev "$src" mirror "$op" cx0 "${opts[@]}" 2>&1)
+		[ -z "$err" ] && [ "$op" = add ] && echo "$src" >> "$work/sessions"
+		[ -z "$err" ] || [[ $err =~ $NL_ALLOWED ]] ||
+			{ [ -e "$work/failing" ] && [[ $err =~ $NL_FAILING_ALLOWED ]]; } ||
+			echo "ip: $src mirror $op cx0: $err" >> "$work/bad"
+	done
+}
+
+churn_tunnel()
+{
+	while running; do
+		sleep 2
+		ip link del cx0 2> /dev/null
+		ip link add cx0 type gretap external && ip link set cx0 up
+	done
+}
+
 churn_devices()
 {
 	local d
@@ -284,6 +316,11 @@ setup()
 	ip -n $B addr add 10.3.0.2/24 dev sv1
 	ip -n $B link set sv1 up
 	static_neigh "" sv0 10.3.0.1 $B sv1 10.3.0.2
+	# Sessions' copies go out of sv0 to $B, whose external gretap
+	# takes them without an ICMP error back
+	ip link add cx0 type gretap external && ip link set cx0 up || return 1
+	ip -n $B link add cx1 type gretap external &&
+		ip -n $B link set cx1 up || return 1
 	fixed_mirrors
 	[ "$(cat /sys/class/net/sv0/mirror_to)" = d2 ]
 }
@@ -294,7 +331,7 @@ cleanup()
 
 	echo stop > /proc/net/pktgen/pgctrl 2> /dev/null
 	[ -e $SKB_SLAB ] && failslab 0 0
-	for d in pg0 pg1 sv0 d0 d1 d2 "${CHURN[@]}" "${CHURN[@]/c/r}"; do
+	for d in pg0 pg1 sv0 d0 d1 d2 cx0 "${CHURN[@]}" "${CHURN[@]/c/r}"; do
 		ip link del "$d" 2> /dev/null
 	done
 	ip netns del $B 2> /dev/null
@@ -326,6 +363,8 @@ setup && pktgen_start || { result "stress: setup" 1; exit 1; }
 pids=()
 writer & pids+=($!)
 nl_writer & pids+=($!)
+session_writer & pids+=($!)
+churn_tunnel & pids+=($!)
 churn_devices & pids+=($!)
 churn_netns & pids+=($!)
 churn_names & pids+=($!)
@@ -383,10 +422,17 @@ why=""
 [ ! -s "$work/bad" ] || why="writes failed with undocumented errors: $(sort -u "$work/bad" | head -5)"
 result "stress: only documented errnos under churn ($DURATION s)" "$([ -z "$why" ]; echo $?)" "$why"
 
+n=$(cat "$work/sessions" 2> /dev/null | wc -l)
+echo "stress: $n sessions added through a churned external gretap"
+result "stress: sessions added while their tunnel device churns" \
+	"$([ "$n" -gt 0 ]; echo $?)" "none added"
+
 why=$(consistent)
 result "stress: every mirror_to names live devices afterwards" "$([ -z "$why" ]; echo $?)" "$why"
 
-# Traffic is still mirrored: a fresh entry, exact copies
+# Traffic is still mirrored: a fresh entry, exact copies; and no session
+# sends anything of its own out of sv0
+ip link del cx0 2> /dev/null
 for d in pg0 pg1 sv0; do
 	for n in $(cat "/sys/class/net/$d/mirror_to"); do
 		echo "-$n" > "/sys/class/net/$d/mirror_to"
