@@ -16,6 +16,7 @@
  */
 
 #include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/cpuhotplug.h>
@@ -34,6 +35,7 @@
 #include <net/gso.h>
 #include <net/ip6_tunnel.h>
 #include <net/ip_tunnels.h>
+#include <net/ipv6.h>
 #include <net/mirror.h>
 #include <net/sch_generic.h>
 #include <net/vxlan.h>
@@ -487,14 +489,18 @@ static void mirror_rx_headers(struct sk_buff *copy, const struct net_device *to)
 
 /*
  * A cut copy is also cut to what the destination can send, and so is
- * every copy of a session: a tunnel would fragment one that is longer
+ * every copy of a session: a tunnel would fragment one that is longer.
+ * A VLAN tag held beside the frame is inserted into it by the time it
+ * leaves, so it counts as well.
  */
-static unsigned int mirror_snaplen(const struct mirror_dest *d)
+static unsigned int mirror_snaplen(const struct mirror_dest *d,
+				   const struct sk_buff *copy)
 {
 	unsigned int max = READ_ONCE(d->dev->mtu) + d->dev->hard_header_len -
 			   d->tun_extra;
+	unsigned int len = d->opts.snaplen ? min(d->opts.snaplen, max) : max;
 
-	return d->opts.snaplen ? min(d->opts.snaplen, max) : max;
+	return skb_vlan_tag_present(copy) ? len - VLAN_HLEN : len;
 }
 
 /*
@@ -610,8 +616,8 @@ static void mirror_segments(struct sk_buff *copy, const struct mirror_dest *d,
 
 	skb_list_walk_safe(segs, seg, next) {
 		skb_mark_not_on_list(seg);
-		if (seg->len > mirror_snaplen(d) &&
-		    unlikely(mirror_trim(seg, mirror_snaplen(d)))) {
+		if (seg->len > mirror_snaplen(d, seg) &&
+		    unlikely(mirror_trim(seg, mirror_snaplen(d, seg)))) {
 			kfree_skb(seg);
 			dev_core_stats_tx_dropped_inc(d->dev);
 			mirror_count_drop(d->stats);
@@ -651,12 +657,13 @@ static void mirror_one(struct sk_buff *skb, const struct mirror_dest *d,
 	if (rx)
 		mirror_rx_headers(copy, to);
 
-	if ((d->opts.snaplen || d->tun[0]) && copy->len > mirror_snaplen(d)) {
+	if ((d->opts.snaplen || d->tun[0]) &&
+	    copy->len > mirror_snaplen(d, copy)) {
 		if (skb_is_gso(copy)) {
 			mirror_segments(copy, d, rx, defer);
 			return;
 		}
-		if (unlikely(mirror_trim(copy, mirror_snaplen(d)))) {
+		if (unlikely(mirror_trim(copy, mirror_snaplen(d, copy)))) {
 			kfree_skb(copy);
 			goto drop;
 		}
@@ -911,6 +918,9 @@ static int mirror_session_alloc(struct mirror_dest *d)
 	 */
 	mirror_tunnel(d->dev, &t);
 	d->tun_extra = t.key_len;
+	/* vxlan's MTU allows for an IPv4 outer header (vxlan_headroom()) */
+	if (t.family == AF_UNSPEC && d->opts.family == AF_INET6)
+		d->tun_extra += sizeof(struct ipv6hdr) - sizeof(struct iphdr);
 	if (d->opts.erspan_ver)
 		d->tun_extra += erspan_hdr_len(d->opts.erspan_ver) -
 				erspan_hdr_len(1);
@@ -923,6 +933,13 @@ static int mirror_session_alloc(struct mirror_dest *d)
 			return -ENOMEM;
 		}
 		mirror_session_init(&tun[i]->u.tun_info, &d->opts, i);
+		/* The tunnel caches its route to the collector there */
+		if (dst_cache_init(&tun[i]->u.tun_info.dst_cache, GFP_KERNEL)) {
+			dst_release(&tun[i]->dst);
+			if (i)
+				dst_release(&tun[0]->dst);
+			return -ENOMEM;
+		}
 	}
 	memcpy(d->tun, tun, sizeof(tun));
 	return 0;
@@ -1360,14 +1377,20 @@ static int mirror_nl_opts(struct mirror_opts *opts, struct nlattr **tb,
 		opts->remote.ip6 = nla_get_in6_addr(tb[IFLA_MIRROR_ENTRY_REMOTE6]);
 		opts->family = AF_INET6;
 	}
-	if (tb[IFLA_MIRROR_ENTRY_ID]) {
-		if (!opts->family) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_MIRROR_ENTRY_ID],
-					    "A session id needs the collector's address");
-			return -EINVAL;
-		}
-		opts->id = nla_get_u32(tb[IFLA_MIRROR_ENTRY_ID]);
+	if ((opts->family == AF_INET && !opts->remote.ip4) ||
+	    (opts->family == AF_INET6 && ipv6_addr_any(&opts->remote.ip6))) {
+		NL_SET_ERR_MSG(extack, "Collector address unspecified");
+		return -EINVAL;
 	}
+	if (!opts->family && (tb[IFLA_MIRROR_ENTRY_ID] ||
+			      tb[IFLA_MIRROR_ENTRY_ERSPAN_VER])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_MIRROR_ENTRY_ID] ?:
+				    tb[IFLA_MIRROR_ENTRY_ERSPAN_VER],
+				    "A session id or version needs the collector's address");
+		return -EINVAL;
+	}
+	if (tb[IFLA_MIRROR_ENTRY_ID])
+		opts->id = nla_get_u32(tb[IFLA_MIRROR_ENTRY_ID]);
 	if (tb[IFLA_MIRROR_ENTRY_ERSPAN_VER])
 		opts->erspan_ver = nla_get_u32(tb[IFLA_MIRROR_ENTRY_ERSPAN_VER]);
 	return 0;

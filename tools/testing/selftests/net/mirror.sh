@@ -1805,8 +1805,9 @@ nl_rate()
 
 # session_frames PCAP: one line per tunnelled ICMP copy the collector
 # captured: "KIND ID DIR TRUNCATED LENGTH HEX", KIND one of gretap,
-# erspan1, erspan2 (DIR 0 received, 1 sent), vxlan; and "fragment" for
-# each outer IP fragment
+# erspan1, erspan2 (DIR 0 received, 1 sent), vxlan; "vlan KIND LENGTH"
+# for a copy of a VLAN-tagged ICMP frame; "fragment" for each outer IP
+# fragment
 session_frames()
 {
 	python3 - "$1" << 'PY'
@@ -1857,6 +1858,10 @@ while off + 16 <= len(data):
         kind, inner = 'vxlan', l4[16:]
     else:
         continue
+    if inner[12:14] == b'\x81\x00' and inner[16:18] == b'\x08\x00':
+        if inner[27] == 1:
+            print('vlan', kind, len(inner))
+        continue
     if struct.unpack_from('>H', inner, 12)[0] != 0x0800 or inner[23] != 1:
         continue
     print(kind, sess, dirn, trunc, len(inner), inner.hex())
@@ -1891,6 +1896,14 @@ nl_session()
 	ip -n "$A" link add e6 type ip6erspan external
 	ip -n "$A" link add gt0 type gretap external
 	ip -n "$A" link add vx0 mtu 1450 type vxlan external dstport 4789
+	# A VLAN over the source: veth hands its frames over with the tag
+	# beside them, which the tunnel inserts after the cut
+	ip -n "$A" link add link s0 name s0.5 type vlan id 5
+	ip -n "$B" link add link s1 name s1.5 type vlan id 5
+	ip -n "$A" addr add 10.5.0.1/24 dev s0.5
+	ip -n "$B" addr add 10.5.0.2/24 dev s1.5
+	ip -n "$A" link set s0.5 up
+	ip -n "$B" link set s1.5 up
 	for dev in er0 e6 gt0 vx0; do
 		ip -n "$A" link set "$dev" up
 	done
@@ -1915,7 +1928,8 @@ nl_session()
 	slowwait 30 grep -q listening "$dir/s0.log"
 	ping_s0 "$NPINGS" || check_eq "pings through the source" failed ok
 	ping_s0 2 10.0.0.2 1472 || check_eq "full-size pings" failed ok
-	slowwait 30 until_counter_is ">= $((4 * (2 * NPINGS + 4)))" \
+	ping_s0 2 10.5.0.2 1472 || check_eq "full-size pings over VLAN" failed ok
+	slowwait 30 until_counter_is ">= $((4 * (2 * NPINGS + 8)))" \
 		bash -c "tcpdump -r '$dir/u1.pcap' 2> /dev/null | wc -l" > /dev/null
 	sleep 0.5
 	in_ns "$C" pkill -INT -x tcpdump
@@ -1946,6 +1960,9 @@ nl_session()
 		check_eq "$kind: full-size frames cut to $want bytes" \
 			"$(awk -v k="$kind" '$1 == k && $5 > 1000 { print $5 }' \
 			   "$dir/frames" | sort -u)" "$want"
+		check_eq "$kind: full-size VLAN frames, their tag in the cut" \
+			"$(awk -v k="$kind" '$1 == "vlan" && $2 == k { print $3 }' \
+			   "$dir/frames" | sort | uniq -c | xargs)" "4 $want"
 	done
 	check_eq "erspan2: sent, received, truncated" \
 		"$(awk '$1 == "erspan2" { s += $3; t += $4 } END { print s, t }' \
@@ -1974,7 +1991,13 @@ nl_session()
 		"Error: ERSPAN version for a tunnel that is not ERSPAN."
 	check_eq "ip: id without remote" \
 		"$(ip_error "$A" link set s0 mirror add d0 id 3)" \
-		"Error: A session id needs the collector's address."
+		"Error: A session id or version needs the collector's address."
+	check_eq "ip: erspan_ver without remote" \
+		"$(ip_error "$A" link set s0 mirror add d0 erspan_ver 2)" \
+		"Error: A session id or version needs the collector's address."
+	check_eq "ip: unspecified collector" \
+		"$(ip_error "$A" link set s0 mirror change gt0 remote 0.0.0.0)" \
+		"Error: Collector address unspecified."
 	check_eq "sessions left as they were" "$(mirror_names "$A" s0)" \
 		"er0 e6 gt0 vx0"
 	log_test "$name"
