@@ -125,6 +125,41 @@ row_options() {
 	ip link set dummy0 mirror del dummy1
 }
 
+# A session to a collector's address through an external erspan device,
+# against tc's way to the same (tunnel_key set, then mirred into that
+# device) and against an erspan device of the collector's own. The
+# encapsulated copies leave through dummy3, the underlay, which counts
+# them.
+row_session() {
+	local hook
+
+	ip link help 2>&1 | grep -q 'mirror {' || return 0
+	ip addr add 10.8.0.1/24 dev dummy3
+	ip link add span0 type erspan external
+	ip link set span0 up
+	ip link set dummy0 mirror add span0 remote 10.8.0.2 id 1
+	measure session-erspan 1 1 dummy3
+	ip link set dummy0 mirror del span0
+	tc qdisc add dev dummy0 clsact
+	for hook in ingress egress; do
+		tc filter add dev dummy0 $hook matchall \
+			action tunnel_key set src_ip 10.8.0.1 dst_ip 10.8.0.2 \
+			id 1 erspan_opts 1:0:0:0 \
+			action mirred egress mirror dev span0
+	done
+	measure tc-tunnel-key-erspan 1 1 dummy3
+	tc qdisc del dev dummy0 clsact
+	ip link del span0
+	ip link add span1 type erspan seq key 1 local 10.8.0.1 \
+		remote 10.8.0.2 erspan_ver 1 erspan 1
+	ip link set span1 up
+	mirror dummy0 span1
+	measure mirror-erspan-dev 1 1 dummy3
+	mirror dummy0 -span1
+	ip link del span1
+	ip addr del 10.8.0.1/24 dev dummy3
+}
+
 # A destination with the qdisc of a physical port, or fq_codel
 row_dest_qdisc() {
 	local q
@@ -431,7 +466,7 @@ if [ "$kernel" = n ]; then
 else
 	rows=(row_none row_other row_mirror row_options row_dest_qdisc
 	      row_source_qdisc row_sources row_tc_mirred row_nft_dup
-	      row_bpf row_floor row_tcpdump row_virtio row_gso)
+	      row_bpf row_floor row_tcpdump row_virtio row_gso row_session)
 fi
 [ "$round" != queues ] || rows=(row_queues)
 [ -z "${5:-}" ] || read -r -a rows <<< "$5"

@@ -69,6 +69,12 @@ ROWS = [
      1),
     ('y', 'virtio-dest-tc-mirred', 'tc mirred to virtio-net (mq, pfifo_fast)',
      'none', 1),
+    ('y', 'session-erspan',
+     'session through an external erspan (remote, id)', 'none', 1),
+    ('y', 'tc-tunnel-key-erspan',
+     'tc tunnel_key set + mirred into the same external erspan', 'none', 1),
+    ('y', 'mirror-erspan-dev', 'mirrored to an erspan device of its own',
+     'none', 1),
 ]
 # A TCP stream's packets vary from run to run by more than a copy costs:
 # its rows check the copies; the UDP GSO rows, the same every run, give
