@@ -134,7 +134,7 @@ struct mirror_rate {
  *	frames (ERSPAN version 2 tells them apart); each array holds a
  *	reference, and new ones come with a new session
  * @tun_extra: bytes a session's outer header has beyond what the MTU of
- *	@dev allows for
+ *	@dev allows for (fewer, if negative)
  * @tracker: tracks the reference on @dev
  */
 struct mirror_dest {
@@ -145,7 +145,7 @@ struct mirror_dest {
 	u64				interval;
 	u64				slack;
 	struct metadata_dst		*tun[2];
-	u32				tun_extra;
+	int				tun_extra;
 	netdevice_tracker		tracker;
 };
 
@@ -779,12 +779,14 @@ static void mirror_probes_detach(void)
  * @max_id: the largest key, VNI or session id it sends
  * @key_len: bytes a session's key adds to the header its MTU allows for
  * @erspan: whether it sends ERSPAN
+ * @erspan_ver: the ERSPAN header its MTU allows for, as set on it
  */
 struct mirror_tunnel {
 	int	family;
 	u32	max_id;
 	u32	key_len;
 	bool	erspan;
+	u8	erspan_ver;
 };
 
 /*
@@ -803,12 +805,14 @@ static bool mirror_tunnel(const struct net_device *dev, struct mirror_tunnel *t)
 		const struct ip_tunnel *tn = netdev_priv(dev);
 
 		t->family = AF_INET;
+		t->erspan_ver = tn->erspan_ver;
 		return tn->collect_md;
 	}
 	if (!strcmp(kind, "ip6gretap") || !strcmp(kind, "ip6erspan")) {
 		const struct ip6_tnl *tn = netdev_priv(dev);
 
 		t->family = AF_INET6;
+		t->erspan_ver = tn->parms.erspan_ver;
 		return tn->parms.collect_md;
 	}
 	if (!strcmp(kind, "vxlan")) {
@@ -913,8 +917,9 @@ static int mirror_session_alloc(struct mirror_dest *d)
 	int i;
 
 	/*
-	 * The device's MTU allows for its own header, ERSPAN's that of
-	 * version 1: what the session adds, its copies leave out
+	 * The device's MTU allows for its own header, ERSPAN's of the
+	 * version set on the device: what the session adds to it, its
+	 * copies leave out
 	 */
 	mirror_tunnel(d->dev, &t);
 	d->tun_extra = t.key_len;
@@ -923,7 +928,7 @@ static int mirror_session_alloc(struct mirror_dest *d)
 		d->tun_extra += sizeof(struct ipv6hdr) - sizeof(struct iphdr);
 	if (d->opts.erspan_ver)
 		d->tun_extra += erspan_hdr_len(d->opts.erspan_ver) -
-				erspan_hdr_len(1);
+				erspan_hdr_len(t.erspan_ver);
 	for (i = 0; i < ARRAY_SIZE(tun); i++) {
 		tun[i] = metadata_dst_alloc(optslen, METADATA_IP_TUNNEL,
 					    GFP_KERNEL);
