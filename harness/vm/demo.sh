@@ -9,6 +9,14 @@ set -e
 # run 'COMMAND': show it, then run it
 run() { printf '\n\033[1m# %s\033[0m\n' "$1"; eval "$1"; }
 
+# collect DEV COUNT: tcpdump on the collector's DEV for COUNT pings'
+# frames, in the background, once it listens
+collect() {
+	rm -f /tmp/tcpdump.err
+	run "ip netns exec collector tcpdump -l -e -n -i $1 -c $2 icmp 2> /tmp/tcpdump.err &"
+	until grep -q listening /tmp/tcpdump.err 2> /dev/null; do sleep 0.1; done
+}
+
 ip netns add peer
 ip netns add collector
 ip link add eth0 type veth peer name eth0 netns peer
@@ -24,8 +32,7 @@ echo "eth0 (192.0.2.1) <-> peer (192.0.2.2); eth1 <-> collector's mon0"
 run 'echo eth1 > /sys/class/net/eth0/mirror_to'
 run 'cat /sys/class/net/eth0/mirror_to'
 
-run 'ip netns exec collector tcpdump -l -e -n -i mon0 -c 8 icmp 2> /tmp/tcpdump.err &'
-until grep -q listening /tmp/tcpdump.err; do sleep 0.1; done
+collect mon0 8
 run 'ping -c 4 -i 0.2 192.0.2.2'
 wait
 
@@ -36,8 +43,7 @@ run 'ip -s link show eth1'
 # The same table through rtnetlink, with options and counters
 if ip link help 2>&1 | grep -q 'mirror {'; then
 	run 'ip link set dev eth0 mirror add eth1 direction tx snaplen 128'
-	run 'ip netns exec collector tcpdump -l -e -n -i mon0 -c 4 icmp 2> /tmp/tcpdump.err &'
-	until grep -q listening /tmp/tcpdump.err; do sleep 0.1; done
+	collect mon0 4
 	run 'ping -c 4 -i 0.2 -s 1000 192.0.2.2'
 	wait
 	run 'ip -s -d link show eth0'
@@ -56,8 +62,7 @@ if ip link help 2>&1 | grep -q 'mirror {'; then
 	run 'ip link add span0 type erspan external'
 	run 'ip link set span0 up'
 	run 'ip link set dev eth0 mirror add span0 remote 198.51.100.2 id 100 erspan_ver 2'
-	run 'ip netns exec collector tcpdump -l -e -n -i span1 -c 4 icmp 2> /tmp/tcpdump.err &'
-	until grep -q listening /tmp/tcpdump.err; do sleep 0.1; done
+	collect span1 4
 	run 'ping -c 2 -i 0.2 192.0.2.2'
 	wait
 	run 'ip -s -d link show eth0'
