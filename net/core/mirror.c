@@ -63,6 +63,9 @@ static_assert(MIRROR_BOTH == IFLA_MIRROR_DIRECTION_BOTH);
  * @dropped: copies that could not be taken or sent
  * @overlimits: frames not copied because the entry was over its rate (a
  *	GSO packet counts its segments)
+ * @truncated: copies cut shorter than their frame, by the snap length or
+ *	to what the destination sends whole (a GSO copy counts the segments
+ *	that were cut)
  * @syncp: protects the above, written only by their CPU with BH disabled
  * @skip: frames left until sampling picks one; private to the CPU
  */
@@ -71,6 +74,7 @@ struct mirror_stats {
 	u64_stats_t		bytes;
 	u64_stats_t		dropped;
 	u64_stats_t		overlimits;
+	u64_stats_t		truncated;
 	struct u64_stats_sync	syncp;
 	u32			skip;
 };
@@ -259,6 +263,15 @@ static void mirror_count_overlimits(struct mirror_stats __percpu *stats,
 
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_add(&s->overlimits, segs);
+	u64_stats_update_end(&s->syncp);
+}
+
+static void mirror_count_truncated(struct mirror_stats __percpu *stats)
+{
+	struct mirror_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->truncated);
 	u64_stats_update_end(&s->syncp);
 }
 
@@ -504,13 +517,15 @@ static unsigned int mirror_snaplen(const struct mirror_dest *d,
 }
 
 /*
- * Cut a copy that is not a GSO packet to @snaplen bytes from its
+ * Cut a copy that is not a GSO packet to mirror_snaplen() bytes from its
  * link-layer header. A linear clone only needs a shorter length; a paged
  * one first gets a head and frag list of its own, as the original's are
  * shared. A checksum left to the device would cover bytes that are gone.
  */
-static int mirror_trim(struct sk_buff *copy, unsigned int snaplen)
+static int mirror_trim(struct sk_buff *copy, const struct mirror_dest *d)
 {
+	unsigned int snaplen = mirror_snaplen(d, copy);
+
 	if (skb_is_nonlinear(copy)) {
 		if (skb_unclone(copy, GFP_ATOMIC) || pskb_trim(copy, snaplen))
 			return -ENOMEM;
@@ -518,6 +533,7 @@ static int mirror_trim(struct sk_buff *copy, unsigned int snaplen)
 		__skb_trim(copy, snaplen);
 	}
 	copy->ip_summed = CHECKSUM_NONE;
+	mirror_count_truncated(d->stats);
 	return 0;
 }
 
@@ -617,7 +633,7 @@ static void mirror_segments(struct sk_buff *copy, const struct mirror_dest *d,
 	skb_list_walk_safe(segs, seg, next) {
 		skb_mark_not_on_list(seg);
 		if (seg->len > mirror_snaplen(d, seg) &&
-		    unlikely(mirror_trim(seg, mirror_snaplen(d, seg)))) {
+		    unlikely(mirror_trim(seg, d))) {
 			kfree_skb(seg);
 			dev_core_stats_tx_dropped_inc(d->dev);
 			mirror_count_drop(d->stats);
@@ -663,7 +679,7 @@ static void mirror_one(struct sk_buff *skb, const struct mirror_dest *d,
 			mirror_segments(copy, d, rx, defer);
 			return;
 		}
-		if (unlikely(mirror_trim(copy, mirror_snaplen(d, copy)))) {
+		if (unlikely(mirror_trim(copy, d))) {
 			kfree_skb(copy);
 			goto drop;
 		}
@@ -1536,6 +1552,7 @@ struct mirror_totals {
 	u64	bytes;
 	u64	dropped;
 	u64	overlimits;
+	u64	truncated;
 };
 
 static void mirror_stats_read(const struct mirror_dest *d,
@@ -1547,7 +1564,7 @@ static void mirror_stats_read(const struct mirror_dest *d,
 	for_each_possible_cpu(cpu) {
 		const struct mirror_stats *s = per_cpu_ptr(d->stats, cpu);
 		unsigned int start;
-		u64 p, b, dr, ol;
+		u64 p, b, dr, ol, tr;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
@@ -1555,11 +1572,13 @@ static void mirror_stats_read(const struct mirror_dest *d,
 			b = u64_stats_read(&s->bytes);
 			dr = u64_stats_read(&s->dropped);
 			ol = u64_stats_read(&s->overlimits);
+			tr = u64_stats_read(&s->truncated);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 		t->packets += p;
 		t->bytes += b;
 		t->dropped += dr;
 		t->overlimits += ol;
+		t->truncated += tr;
 	}
 }
 
@@ -1574,7 +1593,8 @@ static int mirror_fill_stats(struct sk_buff *skb, const struct mirror_dest *d)
 	    nla_put_uint(skb, IFLA_MIRROR_STATS_PACKETS, t.packets) ||
 	    nla_put_uint(skb, IFLA_MIRROR_STATS_BYTES, t.bytes) ||
 	    nla_put_uint(skb, IFLA_MIRROR_STATS_DROPPED, t.dropped) ||
-	    nla_put_uint(skb, IFLA_MIRROR_STATS_OVERLIMITS, t.overlimits))
+	    nla_put_uint(skb, IFLA_MIRROR_STATS_OVERLIMITS, t.overlimits) ||
+	    nla_put_uint(skb, IFLA_MIRROR_STATS_TRUNCATED, t.truncated))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
