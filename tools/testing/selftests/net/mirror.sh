@@ -52,6 +52,7 @@ ALL_TESTS="
 	nl_priority
 	nl_rate
 	nl_session
+	nl_session_loop
 	nl_same_table
 	nl_errors
 	nl_monitor
@@ -1365,6 +1366,8 @@ nl_snaplen()
 		awk '{ print $1 "x" $2 }')
 	check_eq "lengths of copies of 1042-byte frames" "$lens" \
 		"$((2 * NPINGS))x128"
+	check_eq "copies counted cut" \
+		"$(mirror_entry "$A" s0 d0 stats.truncated)" $((2 * NPINGS))
 
 	# TCP over veth leaves s0 as GSO packets: a copy per segment, each
 	# cut, as a capture of a segmenting s0 would show them (no TCP
@@ -1403,10 +1406,13 @@ nl_snaplen()
 	check_eq "copies: s0's segments missing, extra ($x)" \
 		"$(comm -23 "$dir/s0.seg" "$dir/d1.seg" | wc -l), $(comm -13 \
 		   "$dir/s0.seg" "$dir/d1.seg" | wc -l)" "0, 0"
+	lens=$(tcpdump -r "$dir/d1.pcap" -n -e 2> /dev/null |
+		sed -n 's/.*, length \([0-9]*\): .*/\1/p')
 	check_eq "frames behind d0 longer than 128 bytes" \
-		"$(tcpdump -r "$dir/d1.pcap" -n -e 2> /dev/null |
-		   sed -n 's/.*, length \([0-9]*\): .*/\1/p' |
-		   awk '$1 > 128' | wc -l)" 0
+		"$(awk '$1 > 128' <<< "$lens" | wc -l)" 0
+	check_eq "segments counted cut, one each" \
+		"$(mirror_entry "$A" s0 d0 stats.truncated)" \
+		$((2 * NPINGS + $(grep -cx 128 <<< "$lens")))
 
 	# A snaplen above the destination's MTU: a GSO copy is cut to the
 	# MTU, a frame the destination can send (veth drops a longer one)
@@ -1804,14 +1810,14 @@ nl_rate()
 }
 
 # session_frames PCAP: one line per tunnelled ICMP copy the collector
-# captured: "KIND ID DIR TRUNCATED LENGTH HEX", KIND one of gretap,
-# erspan1, erspan2 (DIR 0 received, 1 sent), vxlan; "vlan KIND LENGTH"
-# for a copy of a VLAN-tagged ICMP frame; "fragment" for each outer IP
-# fragment
+# captured: "KIND COLLECTOR ID DIR TRUNCATED LENGTH HEX", KIND one of
+# gretap, erspan1, erspan2 (DIR 0 received, 1 sent), vxlan, COLLECTOR the
+# outer destination address; "vlan KIND COLLECTOR LENGTH" for a copy of a
+# VLAN-tagged ICMP frame; "fragment" for each outer IP fragment
 session_frames()
 {
 	python3 - "$1" << 'PY'
-import struct, sys
+import socket, struct, sys
 
 data = open(sys.argv[1], 'rb').read()
 off = 24
@@ -1824,9 +1830,11 @@ while off + 16 <= len(data):
         ihl = (pkt[14] & 0xf) * 4
         proto, frag = pkt[23], struct.unpack_from('>H', pkt, 20)[0] & 0x3fff
         l4 = pkt[14 + ihl:]
+        dst = socket.inet_ntop(socket.AF_INET, pkt[30:34])
     elif etype == 0x86dd:
         proto, l4 = pkt[20], pkt[54:]
         frag = proto == 44
+        dst = socket.inet_ntop(socket.AF_INET6, pkt[38:54])
     else:
         continue
     if frag:
@@ -1860,11 +1868,11 @@ while off + 16 <= len(data):
         continue
     if inner[12:14] == b'\x81\x00' and inner[16:18] == b'\x08\x00':
         if inner[27] == 1:
-            print('vlan', kind, len(inner))
+            print('vlan', kind, dst, len(inner))
         continue
     if struct.unpack_from('>H', inner, 12)[0] != 0x0800 or inner[23] != 1:
         continue
-    print(kind, sess, dirn, trunc, len(inner), inner.hex())
+    print(kind, dst, sess, dirn, trunc, len(inner), inner.hex())
 PY
 }
 
@@ -1880,21 +1888,28 @@ icmp_frames()
 nl_session()
 {
 	local name="netlink: sessions carry copies to a collector's address, cut to fit"
-	local dir dev id kind want x
+	local cut dev dir dst id kind ref vlan want x
 
 	RET=0
 	nl_check "$name" || return
 	setup
 	dir=$(mktemp -d)
+	# Two sources, s0 and t0, to two collectors, .2 and .3 of the
+	# collector's link, over IPv4 and IPv6
+	link_pair "$A" t0 10.2.0.1 "$B" t1 10.2.0.2
 	link_pair "$A" u0 10.1.0.1 "$C" u1 10.1.0.2
+	ip -n "$C" addr add 10.1.0.3/24 dev u1
 	in_ns "$A" sysctl -qw net.ipv6.conf.u0.disable_ipv6=0
 	in_ns "$C" sysctl -qw net.ipv6.conf.u1.disable_ipv6=0
 	ip -n "$A" addr add fd00::1/64 dev u0 nodad
 	ip -n "$C" addr add fd00::2/64 dev u1 nodad
-	# One external device of each kind carries every session of its kind
+	ip -n "$C" addr add fd00::3/64 dev u1 nodad
+	# One external device of each kind carries every session of its
+	# kind, whatever their sources and collectors
 	ip -n "$A" link add er0 type erspan external
 	ip -n "$A" link add e6 type ip6erspan external
 	ip -n "$A" link add gt0 type gretap external
+	ip -n "$A" link add g6 type ip6gretap external
 	ip -n "$A" link add vx0 mtu 1450 type vxlan external dstport 4789
 	# A VLAN over the source: veth hands its frames over with the tag
 	# beside them, which the tunnel inserts after the cut
@@ -1904,7 +1919,7 @@ nl_session()
 	ip -n "$B" addr add 10.5.0.2/24 dev s1.5
 	ip -n "$A" link set s0.5 up
 	ip -n "$B" link set s1.5 up
-	for dev in er0 e6 gt0 vx0; do
+	for dev in er0 e6 gt0 g6 vx0; do
 		ip -n "$A" link set "$dev" up
 	done
 	ip -n "$A" link set s0 \
@@ -1912,6 +1927,11 @@ nl_session()
 		mirror add e6 remote fd00::2 id 9 \
 		mirror add gt0 remote 10.1.0.2 id 7 \
 		mirror add vx0 remote 10.1.0.2 id 4000
+	ip -n "$A" link set t0 \
+		mirror add er0 remote 10.1.0.3 id 6 \
+		mirror add gt0 remote 10.1.0.3 id 8 \
+		mirror add g6 remote fd00::3 id 11 \
+		mirror add vx0 remote fd00::3 id 4001
 	check_eq "ip shows a session" "$(ip -n "$A" -d link show s0 |
 		grep -o 'mirror_to er0 .*')" \
 		"mirror_to er0 direction both remote 10.1.0.2 id 5 erspan_ver 2"
@@ -1922,50 +1942,71 @@ nl_session()
 	in_ns "$C" timeout 60 tcpdump -i u1 -Q in -n -U -B 16384 \
 		-w "$dir/u1.pcap" ip proto 47 or udp port 4789 or ip6 proto 47 \
 		2> "$dir/u1.log" &
-	in_ns "$A" timeout 60 tcpdump -i s0 -n -U -w "$dir/s0.pcap" icmp \
-		2> "$dir/s0.log" &
-	slowwait 30 grep -q listening "$dir/u1.log"
-	slowwait 30 grep -q listening "$dir/s0.log"
-	ping_s0 "$NPINGS" || check_eq "pings through the source" failed ok
+	for dev in s0 t0; do
+		in_ns "$A" timeout 60 tcpdump -i "$dev" -n -U \
+			-w "$dir/$dev.pcap" icmp 2> "$dir/$dev.log" &
+	done
+	for x in u1 s0 t0; do
+		slowwait 30 grep -q listening "$dir/$x.log"
+	done
+	ping_s0 "$NPINGS" || check_eq "pings through s0" failed ok
 	ping_s0 2 10.0.0.2 1472 || check_eq "full-size pings" failed ok
 	ping_s0 2 10.5.0.2 1472 || check_eq "full-size pings over VLAN" failed ok
-	slowwait 30 until_counter_is ">= $((4 * (2 * NPINGS + 8)))" \
+	ping_s0 "$NPINGS" 10.2.0.2 || check_eq "pings through t0" failed ok
+	ping_s0 2 10.2.0.2 1472 || check_eq "full-size pings, t0" failed ok
+	slowwait 30 until_counter_is ">= $((8 * (2 * NPINGS + 4) + 16))" \
 		bash -c "tcpdump -r '$dir/u1.pcap' 2> /dev/null | wc -l" > /dev/null
 	sleep 0.5
 	in_ns "$C" pkill -INT -x tcpdump
 	in_ns "$A" pkill -INT -x tcpdump
 	wait
 	session_frames "$dir/u1.pcap" > "$dir/frames"
-	icmp_frames "$dir/s0.pcap" | sort > "$dir/s0.hex"
-	check_eq "reference frames on s0" "$(wc -l < "$dir/s0.hex")" \
-		$((2 * NPINGS + 4))
+	for dev in s0 t0; do
+		icmp_frames "$dir/$dev.pcap" | sort > "$dir/$dev.hex"
+		check_eq "reference frames on $dev" "$(wc -l < "$dir/$dev.hex")" \
+			$((2 * NPINGS + 4))
+	done
 	check_eq "outer fragments" "$(grep -c fragment "$dir/frames")" 0
 
-	# Each session: its id, every ICMP frame s0 sent and received, the
-	# small ones byte for byte, the full-size ones cut to the MTU of the
-	# session's device less what the session adds to the header that
-	# MTU is for (a GRE key; ERSPAN version 2's 4 bytes more)
-	for x in "erspan2 5 er0 4" "erspan1 9 e6 0" "gretap 7 gt0 4" \
-		 "vxlan 4000 vx0 0"; do
+	# Each session: its collector and id, every ICMP frame its source
+	# sent and received, the small ones byte for byte, the full-size
+	# ones cut to the MTU of the session's device less what the session
+	# adds to the header that MTU is for (a GRE key; ERSPAN version 2's
+	# 4 bytes more; an IPv6 header rather than IPv4's on vxlan), and
+	# counted in the entry's truncated
+	for x in "erspan2 10.1.0.2 5 er0 4 s0" "erspan1 fd00::2 9 e6 0 s0" \
+		 "gretap 10.1.0.2 7 gt0 4 s0" "vxlan 10.1.0.2 4000 vx0 0 s0" \
+		 "erspan1 10.1.0.3 6 er0 0 t0" "gretap 10.1.0.3 8 gt0 4 t0" \
+		 "gretap fd00::3 11 g6 4 t0" "vxlan fd00::3 4001 vx0 20 t0"; do
 		set -- $x
-		kind=$1 id=$2 dev=$3
-		check_eq "$kind: copies with id $id" \
-			"$(awk -v k="$kind" -v i="$id" '$1 == k && $2 == i' \
-			   "$dir/frames" | wc -l)" $((2 * NPINGS + 4))
-		check_eq "$kind: small frames byte for byte" \
-			"$(awk -v k="$kind" '$1 == k && $5 < 1000 { print $6 }' \
+		kind=$1 dst=$2 id=$3 dev=$4 ref=$6
+		x="$kind to $dst"
+		check_eq "$x: copies of $ref with id $id" \
+			"$(awk -v k="$kind" -v d="$dst" -v i="$id" \
+			   '$1 == k && $2 == d && $3 == i' "$dir/frames" | wc -l)" \
+			$((2 * NPINGS + 4))
+		check_eq "$x: small frames byte for byte" \
+			"$(awk -v k="$kind" -v d="$dst" \
+			   '$1 == k && $2 == d && $6 < 1000 { print $7 }' \
 			   "$dir/frames" | sort | md5sum)" \
-			"$(awk 'length($0) < 2000' "$dir/s0.hex" | md5sum)"
-		want=$(($(in_ns "$A" cat "/sys/class/net/$dev/mtu") + 14 - $4))
-		check_eq "$kind: full-size frames cut to $want bytes" \
-			"$(awk -v k="$kind" '$1 == k && $5 > 1000 { print $5 }' \
+			"$(awk 'length($0) < 2000' "$dir/$ref.hex" | md5sum)"
+		want=$(($(in_ns "$A" cat "/sys/class/net/$dev/mtu") + 14 - $5))
+		check_eq "$x: full-size frames cut to $want bytes" \
+			"$(awk -v k="$kind" -v d="$dst" \
+			   '$1 == k && $2 == d && $6 > 1000 { print $6 }' \
 			   "$dir/frames" | sort -u)" "$want"
-		check_eq "$kind: full-size VLAN frames, their tag in the cut" \
-			"$(awk -v k="$kind" '$1 == "vlan" && $2 == k { print $3 }' \
-			   "$dir/frames" | sort | uniq -c | xargs)" "4 $want"
+		vlan= cut=4
+		[ "$ref" = s0 ] && vlan="4 $want" cut=8
+		check_eq "$x: full-size VLAN frames, their tag in the cut" \
+			"$(awk -v k="$kind" -v d="$dst" \
+			   '$1 == "vlan" && $2 == k && $3 == d { print $4 }' \
+			   "$dir/frames" | sort | uniq -c | xargs)" "$vlan"
+		check_eq "$x: copies counted cut" \
+			"$(mirror_entry "$A" "$ref" "$dev" stats.truncated)" \
+			"$cut"
 	done
 	check_eq "erspan2: sent, received, truncated" \
-		"$(awk '$1 == "erspan2" { s += $3; t += $4 } END { print s, t }' \
+		"$(awk '$1 == "erspan2" { s += $4; t += $5 } END { print s, t }' \
 		   "$dir/frames")" "$((NPINGS + 2)) 4"
 
 	# What a session needs, and what only a session takes
@@ -2000,6 +2041,49 @@ nl_session()
 		"Error: Collector address unspecified."
 	check_eq "sessions left as they were" "$(mirror_names "$A" s0)" \
 		"er0 e6 gt0 vx0"
+	log_test "$name"
+	rm -rf "$dir"
+	cleanup
+}
+
+# A session's copies leave through the device whose frames they copy:
+# they must not be copied again, in either direction
+nl_session_loop()
+{
+	local name="netlink: a session through its own source copies each frame once"
+	local dir p tx
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	dir=$(mktemp -d)
+	link_pair "$A" u0 10.1.0.1 "$C" u1 10.1.0.2
+	ip -n "$A" link add gt0 type gretap external
+	# The collector decapsulates, as a real one does: without a
+	# tunnel, it would answer each copy with an ICMP error into u0
+	ip -n "$C" link add gt1 type gretap external
+	ip -n "$A" link set gt0 up
+	ip -n "$C" link set gt1 up
+	ip -n "$A" link set u0 mirror add gt0 remote 10.1.0.2 id 3
+	in_ns "$C" timeout 60 tcpdump -i u1 -Q in -n -U -w "$dir/u1.pcap" \
+		ip proto 47 2> "$dir/u1.log" &
+	slowwait 30 grep -q listening "$dir/u1.log"
+	tx=$(stat_get "$A" u0 tx_packets)
+	ping_s0 "$NPINGS" 10.1.0.2 || check_eq "pings through u0" failed ok
+	wait_count "copies sent" $((2 * NPINGS)) \
+		mirror_entry "$A" u0 gt0 stats.packets
+	sleep 1
+	p=$(mirror_entry "$A" u0 gt0 stats.packets)
+	in_ns "$C" pkill -INT -x tcpdump
+	wait
+	check_eq "copies sent, a second after the last" "$p" $((2 * NPINGS))
+	check_eq "frames u0 sent: pings and their copies" \
+		$(($(stat_get "$A" u0 tx_packets) - tx)) $((3 * NPINGS))
+	check_eq "GRE packets at the collector" \
+		"$(tcpdump -r "$dir/u1.pcap" 2> /dev/null | wc -l)" $((2 * NPINGS))
+	check_eq "of them, copies of u0's ICMP frames, id 3" \
+		"$(session_frames "$dir/u1.pcap" |
+		   awk '$1 == "gretap" && $3 == 3' | wc -l)" $((2 * NPINGS))
 	log_test "$name"
 	rm -rf "$dir"
 	cleanup
