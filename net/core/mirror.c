@@ -154,8 +154,20 @@ struct mirror_dest {
 };
 
 /**
+ * struct mirror_tap - receives the frames of an upper device
+ * @pt: on the device's own list of taps, as tcpdump's on it would be
+ * @rcu: frees it once no receive can be delivering to it
+ */
+struct mirror_tap {
+	struct packet_type	pt;
+	struct rcu_head		rcu;
+};
+
+/**
  * struct netdev_mirror - the destinations of one source device
  * @list: entry in mirror_sources; protected by RTNL
+ * @tap: the receive tap of an upper device, or NULL; handed from array
+ *	to array, and used under RTNL only
  * @free_work: frees the array once no probe and no queued copy can be
  *	using it
  * @source: the device whose dev->mirror points here
@@ -169,6 +181,7 @@ struct mirror_dest {
  */
 struct netdev_mirror {
 	struct list_head	list;
+	struct mirror_tap	*tap;
 	struct rcu_work		free_work;
 	struct net_device	*source;
 	unsigned long		dead;
@@ -753,6 +766,58 @@ static void mirror_tx_probe(void *unused, const struct sk_buff *skb,
 		mirror_frame((struct sk_buff *)skb, dev, m, false);
 }
 
+/*
+ * A frame an upper device (bond, team, VLAN, macvlan, ipvlan) receives
+ * is its lower device's frame, handed up by that device's receive
+ * handler or VLAN untagging to another round of
+ * __netif_receive_skb_core(): the receive tracepoint fired once, for
+ * the lower device. The upper device's taps see the frame in that round,
+ * as tcpdump on it does; a frame the device received itself (orig_dev)
+ * had its copies from the probe.
+ */
+static int mirror_tap_rcv(struct sk_buff *skb, struct net_device *dev,
+			  struct packet_type *pt, struct net_device *orig_dev)
+{
+	const struct netdev_mirror *m = rcu_dereference(dev->mirror);
+
+	if (dev != orig_dev && m && (m->dirs & MIRROR_RX))
+		mirror_frame(skb, dev, m, true);
+	consume_skb(skb);
+	return NET_RX_SUCCESS;
+}
+
+/*
+ * The tap @source needs with @dirs mirrored: one while it has a lower
+ * device and receive is mirrored, none otherwise, so that no device
+ * that is not mirrored, nor one that receives its frames itself, pays
+ * for it. Returns the tap now in place, @tap or another.
+ */
+static struct mirror_tap *mirror_tap_update(struct net_device *source,
+					    struct mirror_tap *tap, u32 dirs)
+{
+	if ((dirs & MIRROR_RX) && !list_empty(&source->adj_list.lower)) {
+		if (tap)
+			return tap;
+		tap = kzalloc(sizeof(*tap), GFP_KERNEL);
+		if (unlikely(!tap)) {
+			net_warn_ratelimited("%s: out of memory: frames it receives not mirrored\n",
+					     netdev_name(source));
+			return NULL;
+		}
+		tap->pt.type = htons(ETH_P_ALL);
+		tap->pt.dev = source;
+		tap->pt.func = mirror_tap_rcv;
+		tap->pt.ignore_outgoing = true;
+		dev_add_pack(&tap->pt);
+		return tap;
+	}
+	if (tap) {
+		__dev_remove_pack(&tap->pt);
+		kfree_rcu(tap, rcu);
+	}
+	return NULL;
+}
+
 static int mirror_probes_attach(void)
 {
 	int err;
@@ -1034,6 +1099,7 @@ static bool mirror_has_rate(const struct netdev_mirror *m,
 static void mirror_publish(struct net_device *source, struct netdev_mirror *old,
 			   struct netdev_mirror *new, unsigned long dead)
 {
+	struct mirror_tap *tap = old ? old->tap : NULL;
 	unsigned int i;
 
 	if (old && new)
@@ -1044,6 +1110,9 @@ static void mirror_publish(struct net_device *source, struct netdev_mirror *old,
 		list_del(&old->list);
 
 	rcu_assign_pointer(source->mirror, new);
+	tap = mirror_tap_update(source, tap, new ? new->dirs : 0);
+	if (new)
+		new->tap = tap;
 	if (old) {
 		old->dead = dead;
 		for (i = 0; i < old->count; i++)
@@ -1731,6 +1800,16 @@ again:
 	}
 }
 
+/* An upper device that gains its first lower device, or loses its last */
+static void mirror_dev_change_upper(struct netdev_notifier_changeupper_info *info)
+{
+	struct net_device *upper = info->upper_dev;
+	struct netdev_mirror *m = rtnl_dereference(upper->mirror);
+
+	if (m)
+		m->tap = mirror_tap_update(upper, m->tap, m->dirs);
+}
+
 static int mirror_netdev_event(struct notifier_block *nb,
 			       unsigned long event, void *ptr)
 {
@@ -1742,6 +1821,9 @@ static int mirror_netdev_event(struct notifier_block *nb,
 		break;
 	case NETDEV_POST_TYPE_CHANGE:
 		mirror_dev_type_change(dev);
+		break;
+	case NETDEV_CHANGEUPPER:
+		mirror_dev_change_upper(ptr);
 		break;
 	}
 	return NOTIFY_DONE;

@@ -20,6 +20,7 @@ ALL_TESTS="
 	deferred_overflow
 	same_bytes
 	vlan_tag_kept
+	upper_receive
 	remove_stops_copies
 	several_destinations
 	several_sources
@@ -458,6 +459,98 @@ vlan_tag_kept()
 		$((2 * NPINGS))
 
 	log_test "VLAN-tagged traffic keeps its tag in the copy"
+	rm -rf "$dir"
+	cleanup
+}
+
+# neigh_pair NS1 DEV1 IP1 NS2 DEV2 IP2: addresses and permanent
+# neighbours both ways, so that no ARP frame joins the copies
+neigh_pair()
+{
+	ip -n "$1" addr add "$3/24" dev "$2"
+	ip -n "$4" addr add "$6/24" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+	ip -n "$1" neigh replace "$6" lladdr "$(mac_of "$4" "$5")" dev "$2" \
+		nud permanent
+	ip -n "$4" neigh replace "$3" lladdr "$(mac_of "$1" "$2")" dev "$5" \
+		nud permanent
+}
+
+# icmp_between PCAP SRC DST TYPE [VLAN]: frames of PCAP with an ICMP echo
+# TYPE (request, reply) from SRC to DST, tagged with VLAN once, or untagged
+icmp_between()
+{
+	tcpdump -r "$1" -n -e 2> /dev/null |
+		awk -v m="$2 > $3: ICMP echo $4," \
+		    -v t="${5:+vlan $5, p 0, ethertype IPv4}" \
+			'index($0, m) && (t ? index($0, t) && !index($0, t ", vlan") \
+					    : !index($0, "vlan "))' | wc -l
+}
+
+# What an upper device receives comes up from its lower device's receive
+upper_receive()
+{
+	local name="upper devices: a bond, a VLAN and a macvlan copy what they receive"
+	local dir x
+
+	RET=0
+	setup
+	dir=$(mktemp -d)
+	link_pair "$A" e0 "" "$C" e1 ""
+	link_pair "$A" b0 "" "$B" b1 ""
+	# A bond mirrored before it has a port
+	ip -n "$A" link add bond0 type bond mode active-backup
+	ip -n "$A" link set bond0 mirror add e0
+	ip -n "$A" link set b0 down
+	ip -n "$A" link set b0 master bond0
+	neigh_pair "$A" bond0 10.3.0.1 "$B" b1 10.3.0.2
+	ip -n "$A" link add link s0 name s0.5 type vlan id 5
+	ip -n "$B" link add link s1 name s1.5 type vlan id 5
+	neigh_pair "$A" s0.5 10.5.0.1 "$B" s1.5 10.5.0.2
+	ip -n "$A" link add link s0 name mv0 type macvlan mode bridge
+	neigh_pair "$A" mv0 10.6.0.1 "$B" s1 10.6.0.2
+	# The lower device to d0, the upper ones to e0: once for each
+	ip -n "$A" link set s0 mirror add d0
+	for x in s0.5 mv0; do
+		ip -n "$A" link set "$x" mirror add e0
+	done
+	for x in "$C d1" "$C e1"; do
+		set -- $x
+		in_ns "$1" timeout 60 tcpdump -i "$2" -Q in -n -U -w "$dir/$2.pcap" \
+			2> "$dir/$2.log" &
+		slowwait 30 grep -q listening "$dir/$2.log"
+	done
+	for x in 10.3.0.2 10.5.0.2 10.6.0.2; do
+		ping_s0 "$NPINGS" "$x" || check_eq "pings to $x" failed ok
+	done
+	# The VLAN's frames with their tag in the data, not beside it
+	in_ns "$B" ethtool -K s1 txvlan off > /dev/null
+	ping_s0 "$NPINGS" 10.5.0.2 || check_eq "pings, tag in the data" failed ok
+	wait_count "copies of the upper devices" $((8 * NPINGS)) \
+		stat_get "$C" e1 rx_packets
+	wait_count "copies of the lower device" $((6 * NPINGS)) \
+		stat_get "$C" d1 rx_packets
+	in_ns "$C" pkill -INT -x tcpdump
+	wait
+
+	# Each upper device's frames as tcpdump on it shows them: untagged
+	for x in "bond0 10.3.0 1" "s0.5 10.5.0 2" "mv0 10.6.0 1"; do
+		set -- $x
+		check_eq "$1: copies of requests sent, replies received" \
+			"$(icmp_between "$dir/e1.pcap" "$2.1" "$2.2" request) $(
+			   icmp_between "$dir/e1.pcap" "$2.2" "$2.1" reply)" \
+			"$(($3 * NPINGS)) $(($3 * NPINGS))"
+	done
+	check_eq "s0: VLAN 5 frames, tagged" \
+		"$(icmp_between "$dir/d1.pcap" 10.5.0.1 10.5.0.2 request 5) $(
+		   icmp_between "$dir/d1.pcap" 10.5.0.2 10.5.0.1 reply 5)" \
+		"$((2 * NPINGS)) $((2 * NPINGS))"
+	check_eq "s0: the macvlan's frames" \
+		"$(icmp_between "$dir/d1.pcap" 10.6.0.1 10.6.0.2 request) $(
+		   icmp_between "$dir/d1.pcap" 10.6.0.2 10.6.0.1 reply)" \
+		"$NPINGS $NPINGS"
+	log_test "$name"
 	rm -rf "$dir"
 	cleanup
 }
