@@ -20,7 +20,9 @@
 #   received) into a veth; a veth source (GSO packets with partial
 #   checksums both ways) into a virtio-net NIC without those offloads,
 #   which must segment and checksum every copy, and into a vxlan;
-# - a destination deleted while copies wait in the per-CPU queue.
+# - a destination deleted while copies wait in the per-CPU queue;
+# - a bond over the virtio-net NIC and a VLAN over the bond, each
+#   mirrored: copies of what each sends and receives, exact counts.
 
 cd "$(dirname "$0")" && source ./lib.sh
 
@@ -343,8 +345,49 @@ deleted_while_queued()
 		"$([ -z "$why" ]; echo $?)" "$why"
 }
 
+# A server's interfaces: a bond (balance-xor) over the virtio-net NIC
+# vs0, a VLAN over the bond. Each upper device's copies: what it sent and
+# received, the bond's including the VLAN's frames, tagged. Last: vs0
+# stays in the bond.
+virtio_uppers()
+{
+	local why="" x y got
+
+	ip link set vs0 down
+	ip link add vb type bond mode balance-xor
+	ip link set vs0 master vb || why+=" vs0 into a bond"
+	ip link set vb up
+	ip link add link vb name vb.7 up type vlan id 7
+	ip -n $B link add link vs1 name vs1.7 up type vlan id 7
+	ip addr add 10.2.5.1/24 dev vb
+	ip -n $B addr add 10.2.5.2/24 dev vs1
+	static_neigh "" vb 10.2.5.1 $B vs1 10.2.5.2
+	ip addr add 10.2.7.1/24 dev vb.7
+	ip -n $B addr add 10.2.7.2/24 dev vs1.7
+	static_neigh "" vb.7 10.2.7.1 $B vs1.7 10.2.7.2
+	echo x0 > /sys/class/net/vb/mirror_to || why+=" write x0 to vb"
+	echo y0 > /sys/class/net/vb.7/mirror_to || why+=" write y0 to vb.7"
+	x=$(stat_of x0 tx_packets)
+	y=$(stat_of y0 tx_packets)
+	ping -q -c $N -i 0.01 -W 2 10.2.5.2 | all_answered ||
+		why+=" pings over the bond lost"
+	ping -q -c $N -i 0.01 -W 2 10.2.7.2 | all_answered ||
+		why+=" pings over the VLAN lost"
+	got=$(wait_stat x0 tx_packets $((x + 4 * N)))
+	[ "$got" = $((x + 4 * N)) ] ||
+		why+=" x0 sent $((got - x)) copies of vb, want $((4 * N))"
+	got=$(wait_stat y0 tx_packets $((y + 2 * N)))
+	[ "$got" = $((y + 2 * N)) ] ||
+		why+=" y0 sent $((got - y)) copies of vb.7, want $((2 * N))"
+	echo -x0 > /sys/class/net/vb/mirror_to
+	echo -y0 > /sys/class/net/vb.7/mirror_to
+	result "a bond over virtio-net and a VLAN over it: copies of both directions" \
+		"$([ -z "$why" ]; echo $?)" "$why"
+}
+
 cleanup()
 {
+	ip link del vb 2> /dev/null
 	ip link del vx0 2> /dev/null
 	ip link del x0 2> /dev/null
 	ip link del y0 2> /dev/null
@@ -364,4 +407,5 @@ busylock_case "two veth (LLTX) mirroring each other under pfifo" \
 busylock_case "two virtio-net (not LLTX) mirroring each other under pfifo" \
 	"pfifo limit 1000" "vs0 vd0" "vs0:vd0 vd0:vs0"
 upper_busylock_case
+virtio_uppers
 [ $failures = 0 ]

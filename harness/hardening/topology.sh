@@ -21,17 +21,17 @@ C=mirror-c
 QDISCS=(noqueue pfifo_fast fq_codel htb)
 
 # source device, its path's local and remote address, copies per ping:
-# receive on an upper device reached by another_round (VLAN, bond,
-# macvlan) is not seen, as the documentation says
+# two, the request sent and the reply received, upper devices (VLAN,
+# bond, macvlan: received through their tap) included
 SOURCES=(
 	"sv0 10.1.1.1 10.1.1.2 2"
-	"sq0.10 10.1.2.1 10.1.2.2 1"
+	"sq0.10 10.1.2.1 10.1.2.2 2"
 	"sq0 10.1.2.1 10.1.2.2 2"
-	"sb 10.1.3.1 10.1.3.2 1"
+	"sb 10.1.3.1 10.1.3.2 2"
 	"sbp 10.1.3.1 10.1.3.2 2"
 	"sbr 10.1.4.1 10.1.4.2 2"
 	"sbrp 10.1.4.1 10.1.4.2 2"
-	"smv 10.1.5.1 10.1.5.2 1"
+	"smv 10.1.5.1 10.1.5.2 2"
 	"vs0 10.1.6.1 10.1.6.2 2"
 )
 # gretap: a tunnel whose underlay is the source's own path
