@@ -149,6 +149,29 @@ churn_tunnel()
 	done
 }
 
+# churn_upper: the bond cb, mirrored on receive, takes its port cbp and
+# gives it back (its receive tap comes and goes with it) while $B pings
+# it; what the bond received in each round is counted in $work/uppers
+churn_upper()
+{
+	local n
+
+	while running; do
+		while [ -e "$work/quiet" ]; do sleep 0.1; done
+		ip link set cb mirror add d1 direction rx 2> /dev/null
+		ip link set cbp down
+		ip link set cbp master cb 2> /dev/null
+		ip link set cbp up
+		ip netns exec $B ping -q -c 20 -i 0.01 -W 1 10.4.0.1 > /dev/null 2>&1
+		n=$(ip -s -d -j link show dev cb |
+			jq '.[0].mirror_to[]? | select(.ifname == "d1") | .stats.packets')
+		[ "${n:-0}" -gt 0 ] && echo "$n" >> "$work/uppers"
+		ip link set cbp nomaster 2> /dev/null
+		ip link set cb mirror del d1 2> /dev/null
+		sleep 0.2
+	done
+}
+
 churn_devices()
 {
 	local d
@@ -332,6 +355,14 @@ setup()
 	ip -n $B link add cx1 type gretap external &&
 		ip -n $B link set cx1 up || return 1
 	ip link set dev pg0 mirror add cx0 remote 10.3.0.2 id 7 || return 1
+	# churn_upper's bond and its port, the peer in $B pinging it
+	ip link add cb address 02:00:00:00:0c:01 type bond mode balance-xor &&
+		ip link set cb up && ip addr add 10.4.0.1/24 dev cb || return 1
+	ip link add cbp type veth peer name pcbp netns $B || return 1
+	ip -n $B addr add 10.4.0.2/24 dev pcbp
+	ip -n $B link set pcbp up
+	ip -n $B neigh replace 10.4.0.1 lladdr 02:00:00:00:0c:01 dev pcbp \
+		nud permanent
 	fixed_mirrors
 	[ "$(cat /sys/class/net/sv0/mirror_to)" = d2 ]
 }
@@ -342,7 +373,7 @@ cleanup()
 
 	echo stop > /proc/net/pktgen/pgctrl 2> /dev/null
 	[ -e $SKB_SLAB ] && failslab 0 0
-	for d in pg0 pg1 sv0 d0 d1 d2 cx0 "${CHURN[@]}" "${CHURN[@]/c/r}"; do
+	for d in pg0 pg1 sv0 d0 d1 d2 cx0 cb cbp "${CHURN[@]}" "${CHURN[@]/c/r}"; do
 		ip link del "$d" 2> /dev/null
 	done
 	ip netns del $B 2> /dev/null
@@ -376,6 +407,7 @@ writer & pids+=($!)
 nl_writer & pids+=($!)
 session_writer & pids+=($!)
 churn_tunnel & pids+=($!)
+churn_upper & pids+=($!)
 churn_devices & pids+=($!)
 churn_netns & pids+=($!)
 churn_names & pids+=($!)
@@ -443,6 +475,11 @@ why="none arrived; $n sessions added, refusals:"
 why+=" $(sort "$work/session-errors" 2> /dev/null | uniq -c | sort -rn | head -3)"
 result "stress: sessions carry copies while their tunnel device churns" \
 	"$([ "$got" -gt 0 ]; echo $?)" "$why"
+
+n=$(cat "$work/uppers" 2> /dev/null | wc -l)
+echo "stress: $n rounds of the bond cb copied what it received"
+result "stress: a bond whose port comes and goes copies what it receives" \
+	"$([ "$n" -gt 0 ]; echo $?)" "none of its rounds did"
 
 why=$(consistent)
 result "stress: every mirror_to names live devices afterwards" "$([ -z "$why" ]; echo $?)" "$why"

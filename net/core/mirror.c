@@ -8,7 +8,9 @@
  * destinations, with their options, are an immutable array behind
  * dev->mirror, replaced under RTNL and read under RCU, so the probe's
  * lookup is one load; only each entry's per-CPU counters and its rate's
- * state move from one array to the next. Each copy carries
+ * state move from one array to the next. An upper device, whose received
+ * frames the receive tracepoint fires for only on its lower device, also
+ * gets a packet tap. Each copy carries
  * skb->mirror_copy, which no tunnel, veth or netns crossing clears, so
  * that a copy is never mirrored again.
  *
@@ -157,17 +159,22 @@ struct mirror_dest {
  * struct mirror_tap - receives the frames of an upper device
  * @pt: on the device's own list of taps, as tcpdump's on it would be
  * @rcu: frees it once no receive can be delivering to it
+ * @added: whether @pt is on the list
+ * @removed: whether @pt was on it: a receive may still be reading it
  */
 struct mirror_tap {
 	struct packet_type	pt;
 	struct rcu_head		rcu;
+	bool			added;
+	bool			removed;
 };
 
 /**
  * struct netdev_mirror - the destinations of one source device
  * @list: entry in mirror_sources; protected by RTNL
- * @tap: the receive tap of an upper device, or NULL; handed from array
- *	to array, and used under RTNL only
+ * @tap: the receive tap, while an entry copies received frames; handed
+ *	from array to array. Used under RTNL only, and the one field that
+ *	changes in a published array (mirror_tap_sync())
  * @free_work: frees the array once no probe and no queued copy can be
  *	using it
  * @source: the device whose dev->mirror points here
@@ -787,35 +794,62 @@ static int mirror_tap_rcv(struct sk_buff *skb, struct net_device *dev,
 }
 
 /*
- * The tap @source needs with @dirs mirrored: one while it has a lower
- * device and receive is mirrored, none otherwise, so that no device
- * that is not mirrored, nor one that receives its frames itself, pays
- * for it. Returns the tap now in place, @tap or another.
+ * Whether the frames @dev receives come up from a lower device in another
+ * round of __netif_receive_skb_core(), where only a tap sees them. A
+ * bridge's and Open vSwitch's come in a receive of their own, which the
+ * probe sees; an L3 master device's (VRF) never pass its taps.
  */
-static struct mirror_tap *mirror_tap_update(struct net_device *source,
-					    struct mirror_tap *tap, u32 dirs)
+static bool mirror_tap_wanted(const struct net_device *dev)
 {
-	if ((dirs & MIRROR_RX) && !list_empty(&source->adj_list.lower)) {
-		if (tap)
-			return tap;
-		tap = kzalloc(sizeof(*tap), GFP_KERNEL);
-		if (unlikely(!tap)) {
-			net_warn_ratelimited("%s: out of memory: frames it receives not mirrored\n",
-					     netdev_name(source));
-			return NULL;
-		}
+	return !list_empty(&dev->adj_list.lower) &&
+	       !netif_is_bridge_master(dev) && !netif_is_ovs_master(dev) &&
+	       !netif_is_l3_master(dev);
+}
+
+/*
+ * Every source whose entries copy received frames has a tap, on its
+ * list of taps only while mirror_tap_wanted(): no other device pays for
+ * it. Allocated with the array, so that an edit that needs one fails
+ * rather than copies nothing; added and removed here, under RTNL, by
+ * mirror_publish() and as the device's lower devices come and go. A
+ * tap removed waits for the readers of the list before it is added
+ * again: no receive may follow it from one place in the list to another.
+ */
+static struct mirror_tap *mirror_tap_alloc(struct net_device *source)
+{
+	struct mirror_tap *tap = kzalloc(sizeof(*tap), GFP_KERNEL);
+
+	if (tap) {
 		tap->pt.type = htons(ETH_P_ALL);
 		tap->pt.dev = source;
 		tap->pt.func = mirror_tap_rcv;
 		tap->pt.ignore_outgoing = true;
+	}
+	return tap;
+}
+
+static void mirror_tap_sync(struct net_device *source, struct mirror_tap *tap)
+{
+	bool want = mirror_tap_wanted(source);
+
+	if (want == tap->added)
+		return;
+	if (want) {
+		if (tap->removed)
+			synchronize_net();
 		dev_add_pack(&tap->pt);
-		return tap;
-	}
-	if (tap) {
+	} else {
 		__dev_remove_pack(&tap->pt);
-		kfree_rcu(tap, rcu);
+		tap->removed = true;
 	}
-	return NULL;
+	tap->added = want;
+}
+
+static void mirror_tap_free(struct mirror_tap *tap)
+{
+	if (tap->added)
+		__dev_remove_pack(&tap->pt);
+	kfree_rcu(tap, rcu);
 }
 
 static int mirror_probes_attach(void)
@@ -1110,9 +1144,10 @@ static void mirror_publish(struct net_device *source, struct netdev_mirror *old,
 		list_del(&old->list);
 
 	rcu_assign_pointer(source->mirror, new);
-	tap = mirror_tap_update(source, tap, new ? new->dirs : 0);
-	if (new)
-		new->tap = tap;
+	if (tap && (!new || new->tap != tap))
+		mirror_tap_free(tap);
+	if (new && new->tap)
+		mirror_tap_sync(source, new->tap);
 	if (old) {
 		old->dead = dead;
 		for (i = 0; i < old->count; i++)
@@ -1250,6 +1285,13 @@ static int mirror_edit_commit(struct mirror_edit *e)
 		memcpy(new->dest, e->dest, e->count * sizeof(*e->dest));
 		for (i = 0; i < e->count; i++)
 			new->dirs |= e->dest[i].opts.dir;
+		if (new->dirs & MIRROR_RX) {
+			new->tap = old ? old->tap : NULL;
+			if (!new->tap)
+				new->tap = mirror_tap_alloc(e->source);
+			if (!new->tap)
+				goto err_free;
+		}
 	}
 
 	if (!old && new && list_empty(&mirror_sources)) {
@@ -1277,6 +1319,8 @@ static int mirror_edit_commit(struct mirror_edit *e)
 	return 0;
 
 err_free:
+	if (new && new->tap && (!old || new->tap != old->tap))
+		kfree(new->tap);
 	kfree(new);
 	for (i = 0; i < e->count; i++) {
 		if (fresh & BIT(i)) {
@@ -1330,6 +1374,8 @@ static void mirror_remove(struct netdev_mirror *old, unsigned int i)
 			new->dirs |= new->dest[j].opts.dir;
 			mirror_session_hold(&new->dest[j]);
 		}
+		if (new->dirs & MIRROR_RX)
+			new->tap = old->tap;
 	}
 	netdev_put(old->dest[i].dev, &old->dest[i].tracker);
 	mirror_publish(old->source, old, new, BIT(i));
@@ -1632,8 +1678,8 @@ static void mirror_stats_read(const struct mirror_dest *d,
 	memset(t, 0, sizeof(*t));
 	for_each_possible_cpu(cpu) {
 		const struct mirror_stats *s = per_cpu_ptr(d->stats, cpu);
-		unsigned int start;
 		u64 p, b, dr, ol, tr;
+		unsigned int start;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
@@ -1800,14 +1846,20 @@ again:
 	}
 }
 
-/* An upper device that gains its first lower device, or loses its last */
-static void mirror_dev_change_upper(struct netdev_notifier_changeupper_info *info)
+/*
+ * An upper device that gains its first lower device, or loses its last.
+ * Should a notifier refuse a link, the link is undone without another
+ * event: a tap may stay until the next edit, where it copies nothing.
+ */
+static void
+mirror_dev_change_upper(const struct netdev_notifier_changeupper_info *info)
 {
 	struct net_device *upper = info->upper_dev;
-	struct netdev_mirror *m = rtnl_dereference(upper->mirror);
+	struct netdev_mirror *m;
 
-	if (m)
-		m->tap = mirror_tap_update(upper, m->tap, m->dirs);
+	m = rtnl_dereference(upper->mirror);
+	if (m && m->tap)
+		mirror_tap_sync(upper, m->tap);
 }
 
 static int mirror_netdev_event(struct notifier_block *nb,
@@ -1947,7 +1999,8 @@ static void __exit mirror_exit(void)
 	unregister_netdevice_notifier(&mirror_netdev_notifier);
 
 	/* No entry is left, as each holds the module: let the last probe
-	 * finish, then the copies it queued, then the replaced arrays go.
+	 * and tap (both under RCU) finish, then the copies they queued, then
+	 * the replaced arrays and removed taps go.
 	 */
 	tracepoint_synchronize_unregister();
 	mirror_backlog_drain();

@@ -483,9 +483,16 @@ icmp_between()
 {
 	tcpdump -r "$1" -n -e 2> /dev/null |
 		awk -v m="$2 > $3: ICMP echo $4," \
-		    -v t="${5:+vlan $5, p 0, ethertype IPv4}" \
-			'index($0, m) && (t ? index($0, t) && !index($0, t ", vlan") \
-					    : !index($0, "vlan "))' | wc -l
+		    -v t="${5:+: vlan $5, p 0, ethertype IPv4 (}" \
+			'index($0, m) && gsub(/vlan /, "&") == (t != "") &&
+			 index($0, t)' | wc -l
+}
+
+# mirror_taps NS: the devices with a receive tap of mirroring in NS
+mirror_taps()
+{
+	in_ns "$1" cat /proc/net/ptype |
+		awk '$3 ~ /^mirror_tap_rcv/ { print $2 }' | sort | xargs
 }
 
 # What an upper device receives comes up from its lower device's receive
@@ -527,9 +534,13 @@ upper_receive()
 	# The VLAN's frames with their tag in the data, not beside it
 	in_ns "$B" ethtool -K s1 txvlan off > /dev/null
 	ping_s0 "$NPINGS" 10.5.0.2 || check_eq "pings, tag in the data" failed ok
-	wait_count "copies of the upper devices" $((8 * NPINGS)) \
+	# Broadcasts reach the macvlan in a receive of its own, which the
+	# probe copies and its tap must not copy again (A does not answer)
+	in_ns "$B" ping -q -b -c "$NPINGS" -i 0.01 -W 1 10.6.0.255 \
+		> /dev/null 2>&1
+	wait_count "copies of the upper devices" $((9 * NPINGS)) \
 		stat_get "$C" e1 rx_packets
-	wait_count "copies of the lower device" $((6 * NPINGS)) \
+	wait_count "copies of the lower device" $((7 * NPINGS)) \
 		stat_get "$C" d1 rx_packets
 	in_ns "$C" pkill -INT -x tcpdump
 	wait
@@ -550,6 +561,23 @@ upper_receive()
 		"$(icmp_between "$dir/d1.pcap" 10.6.0.1 10.6.0.2 request) $(
 		   icmp_between "$dir/d1.pcap" 10.6.0.2 10.6.0.1 reply)" \
 		"$NPINGS $NPINGS"
+	check_eq "broadcasts, copied once by mv0 and once by s0" \
+		"$(icmp_between "$dir/e1.pcap" 10.6.0.2 10.6.0.255 request) $(
+		   icmp_between "$dir/d1.pcap" 10.6.0.2 10.6.0.255 request)" \
+		"$NPINGS $NPINGS"
+
+	# A tap on each upper device while it copies what it receives,
+	# none on s0 nor any other device, and none left when that ends
+	check_eq "receive taps" "$(mirror_taps "$A")" "bond0 mv0 s0.5"
+	ip -n "$A" link set b0 nomaster
+	ip -n "$A" link set s0.5 mirror change e0 direction tx
+	ip -n "$A" link set mv0 mirror del e0
+	check_eq "receive taps: bond without a port, VLAN sent only," \
+		"$(mirror_taps "$A")" ""
+	ip -n "$A" link set b0 master bond0
+	ip -n "$A" link set s0.5 mirror change e0 direction both
+	check_eq "receive taps: port back, VLAN both ways again" \
+		"$(mirror_taps "$A")" "bond0 s0.5"
 	log_test "$name"
 	rm -rf "$dir"
 	cleanup
