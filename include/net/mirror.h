@@ -61,7 +61,8 @@ static inline size_t netdev_mirror_nlmsg_size(void)
 		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_ID */
 		       nla_total_size(4) +	/* IFLA_MIRROR_ENTRY_ERSPAN_VER */
 		       nla_total_size(0) +	/* IFLA_MIRROR_ENTRY_STATS */
-		       5 * nla_total_size(sizeof(u64));	/* its counters, uint */
+		       IFLA_MIRROR_STATS_MAX *	/* its counters, uint */
+		       nla_total_size(sizeof(u64));
 
 	return nla_total_size(0) + NETDEV_MIRROR_MAX_DEST * entry;
 }

@@ -59,26 +59,50 @@ static_assert(MIRROR_BOTH == IFLA_MIRROR_DIRECTION_BOTH);
 #define MIRROR_SNAPLEN_MIN	64
 
 /**
- * struct mirror_stats - the counters of one entry on one CPU
- * @packets: copies handed to the destination (a GSO copy counts its segments)
- * @bytes: their bytes, from the link-layer header
- * @dropped: copies that could not be taken or sent
- * @overlimits: frames not copied because the entry was over its rate (a
- *	GSO packet counts its segments)
- * @truncated: copies cut shorter than their frame, by the snap length or
- *	to what the destination sends whole (a GSO copy counts the segments
+ * enum mirror_counter - the counters of an entry, in IFLA_MIRROR_STATS_* order
+ * @MIRROR_PACKETS: copies handed to the destination (a GSO copy counts its
+ *	segments)
+ * @MIRROR_BYTES: their bytes, from the link-layer header
+ * @MIRROR_DROPPED: copies the destination did not take (its egress hooks,
+ *	queueing discipline or driver), or that could not be made
+ * @MIRROR_OVERLIMITS: frames not copied because the entry was over its rate
+ *	(a GSO packet counts its segments)
+ * @MIRROR_TRUNCATED: copies cut shorter than their frame, by the snap length
+ *	or to what the destination sends whole (a GSO copy counts the segments
  *	that were cut)
- * @syncp: protects the above, written only by their CPU with BH disabled
- * @skip: frames left until sampling picks one; private to the CPU
+ * @MIRROR_SKIPPED: frames sampling skipped
+ * @MIRROR_DOWN: frames not copied because the destination was down or had
+ *	no carrier
+ * @MIRROR_NR_COUNTERS: how many there are
+ */
+enum mirror_counter {
+	MIRROR_PACKETS,
+	MIRROR_BYTES,
+	MIRROR_DROPPED,
+	MIRROR_OVERLIMITS,
+	MIRROR_TRUNCATED,
+	MIRROR_SKIPPED,
+	MIRROR_DOWN,
+	MIRROR_NR_COUNTERS
+};
+
+static_assert(IFLA_MIRROR_STATS_PACKETS + MIRROR_DOWN ==
+	      IFLA_MIRROR_STATS_DOWN);
+static_assert(MIRROR_NR_COUNTERS == IFLA_MIRROR_STATS_MAX);
+
+/**
+ * struct mirror_stats - the counters of one entry on one CPU
+ * @cnt: indexed by enum mirror_counter
+ * @syncp: protects @cnt, written only by its CPU with BH disabled
+ * @skip: frames left until sampling picks one; written by the CPU only
+ * @drawn: @skip as the last pick set it: the frames skipped since that
+ *	pick, @drawn less @skip, are added to MIRROR_SKIPPED at the next
  */
 struct mirror_stats {
-	u64_stats_t		packets;
-	u64_stats_t		bytes;
-	u64_stats_t		dropped;
-	u64_stats_t		overlimits;
-	u64_stats_t		truncated;
+	u64_stats_t		cnt[MIRROR_NR_COUNTERS];
 	struct u64_stats_sync	syncp;
 	u32			skip;
+	u32			drawn;
 };
 
 /**
@@ -262,36 +286,19 @@ static void mirror_count(struct mirror_stats __percpu *stats,
 	struct mirror_stats *s = this_cpu_ptr(stats);
 
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_add(&s->packets, segs);
-	u64_stats_add(&s->bytes, len);
+	u64_stats_add(&s->cnt[MIRROR_PACKETS], segs);
+	u64_stats_add(&s->cnt[MIRROR_BYTES], len);
 	u64_stats_update_end(&s->syncp);
 }
 
-static void mirror_count_drop(struct mirror_stats __percpu *stats)
+/* Add @n to counter @c of an entry's @stats, on this CPU */
+static void mirror_count_add(struct mirror_stats __percpu *stats,
+			     enum mirror_counter c, unsigned int n)
 {
 	struct mirror_stats *s = this_cpu_ptr(stats);
 
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->dropped);
-	u64_stats_update_end(&s->syncp);
-}
-
-static void mirror_count_overlimits(struct mirror_stats __percpu *stats,
-				    unsigned int segs)
-{
-	struct mirror_stats *s = this_cpu_ptr(stats);
-
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_add(&s->overlimits, segs);
-	u64_stats_update_end(&s->syncp);
-}
-
-static void mirror_count_truncated(struct mirror_stats __percpu *stats)
-{
-	struct mirror_stats *s = this_cpu_ptr(stats);
-
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->truncated);
+	u64_stats_add(&s->cnt[c], n);
 	u64_stats_update_end(&s->syncp);
 }
 
@@ -405,7 +412,7 @@ static void mirror_xmit(struct sk_buff *copy,
 	if (ret == NET_XMIT_SUCCESS)
 		mirror_count(stats, segs, len);
 	else
-		mirror_count_drop(stats);
+		mirror_count_add(stats, MIRROR_DROPPED, 1);
 }
 
 static int mirror_backlog_poll(struct napi_struct *napi, int budget)
@@ -458,7 +465,7 @@ static void mirror_backlog_add(struct sk_buff *copy,
 
 	if (unlikely(skb_queue_len(&bl->queue) >= MIRROR_BACKLOG_MAX)) {
 		dev_core_stats_tx_dropped_inc(copy->dev);
-		mirror_count_drop(stats);
+		mirror_count_add(stats, MIRROR_DROPPED, 1);
 		kfree_skb(copy);
 		return;
 	}
@@ -553,7 +560,7 @@ static int mirror_trim(struct sk_buff *copy, const struct mirror_dest *d)
 		__skb_trim(copy, snaplen);
 	}
 	copy->ip_summed = CHECKSUM_NONE;
-	mirror_count_truncated(d->stats);
+	mirror_count_add(d->stats, MIRROR_TRUNCATED, 1);
 	return 0;
 }
 
@@ -561,12 +568,14 @@ static int mirror_trim(struct sk_buff *copy, const struct mirror_dest *d)
  * Whether sampling picks this frame for @d: after each pick the next
  * comes a random 1..2N-1 frames later, N on average, so that no
  * periodic pattern in the traffic is favoured. Counted per CPU; a
- * countdown longer than N allows (N was just lowered) ends at once.
+ * countdown longer than N allows (N was just lowered) ends at once. The
+ * frames skipped are counted at the next pick, so that skipping one
+ * costs no more than before.
  */
 static bool mirror_sampled(const struct mirror_dest *d)
 {
 	u32 max = 2 * d->opts.sample - 1;
-	u32 left;
+	u32 left, drawn;
 
 	if (likely(d->opts.sample <= 1))
 		return true;
@@ -576,7 +585,12 @@ static bool mirror_sampled(const struct mirror_dest *d)
 		__this_cpu_write(d->stats->skip, left - 1);
 		return false;
 	}
-	__this_cpu_write(d->stats->skip, get_random_u32_inclusive(1, max));
+	drawn = __this_cpu_read(d->stats->drawn);
+	if (drawn > left)
+		mirror_count_add(d->stats, MIRROR_SKIPPED, drawn - left);
+	drawn = get_random_u32_inclusive(1, max);
+	__this_cpu_write(d->stats->skip, drawn);
+	__this_cpu_write(d->stats->drawn, drawn);
 	return true;
 }
 
@@ -645,7 +659,7 @@ static void mirror_segments(struct sk_buff *copy, const struct mirror_dest *d,
 	if (IS_ERR_OR_NULL(segs)) {
 		kfree_skb(copy);
 		dev_core_stats_tx_dropped_inc(d->dev);
-		mirror_count_drop(d->stats);
+		mirror_count_add(d->stats, MIRROR_DROPPED, 1);
 		return;
 	}
 	consume_skb(copy);
@@ -656,7 +670,7 @@ static void mirror_segments(struct sk_buff *copy, const struct mirror_dest *d,
 		    unlikely(mirror_trim(seg, d))) {
 			kfree_skb(seg);
 			dev_core_stats_tx_dropped_inc(d->dev);
-			mirror_count_drop(d->stats);
+			mirror_count_add(d->stats, MIRROR_DROPPED, 1);
 			continue;
 		}
 		mirror_send(seg, d, rx, defer);
@@ -670,8 +684,11 @@ static void mirror_one(struct sk_buff *skb, const struct mirror_dest *d,
 	struct sk_buff *copy;
 
 	if (unlikely(!(READ_ONCE(to->flags) & IFF_UP) ||
-		     !netif_carrier_ok(to)))
-		goto drop;
+		     !netif_carrier_ok(to))) {
+		dev_core_stats_tx_dropped_inc(to);
+		mirror_count_add(d->stats, MIRROR_DOWN, 1);
+		return;
+	}
 
 	copy = skb_clone(skb, GFP_ATOMIC);
 	if (unlikely(!copy))
@@ -709,7 +726,7 @@ static void mirror_one(struct sk_buff *skb, const struct mirror_dest *d,
 
 drop:
 	dev_core_stats_tx_dropped_inc(to);
-	mirror_count_drop(d->stats);
+	mirror_count_add(d->stats, MIRROR_DROPPED, 1);
 }
 
 static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
@@ -735,7 +752,8 @@ static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
 		if (!(d->opts.dir & dir) || !mirror_sampled(d))
 			continue;
 		if (d->rate && !mirror_rate_ok(d, mirror_segs(skb))) {
-			mirror_count_overlimits(d->stats, mirror_segs(skb));
+			mirror_count_add(d->stats, MIRROR_OVERLIMITS,
+					 mirror_segs(skb));
 			continue;
 		}
 		/* Only once a copy is due: sampling skips most frames */
@@ -1661,56 +1679,48 @@ static int mirror_setlink(struct net_device *dev, const struct nlattr *attr,
 	return 0;
 }
 
-/* The entry's counters, summed over the CPUs */
-struct mirror_totals {
-	u64	packets;
-	u64	bytes;
-	u64	dropped;
-	u64	overlimits;
-	u64	truncated;
-};
-
+/* The counters of entry @d, summed over the CPUs, into @t */
 static void mirror_stats_read(const struct mirror_dest *d,
-			      struct mirror_totals *t)
+			      u64 t[MIRROR_NR_COUNTERS])
 {
-	int cpu;
+	int cpu, i;
 
-	memset(t, 0, sizeof(*t));
+	memset(t, 0, MIRROR_NR_COUNTERS * sizeof(*t));
 	for_each_possible_cpu(cpu) {
 		const struct mirror_stats *s = per_cpu_ptr(d->stats, cpu);
-		u64 p, b, dr, ol, tr;
+		u64 v[MIRROR_NR_COUNTERS];
 		unsigned int start;
+		u32 drawn, skip;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
-			p = u64_stats_read(&s->packets);
-			b = u64_stats_read(&s->bytes);
-			dr = u64_stats_read(&s->dropped);
-			ol = u64_stats_read(&s->overlimits);
-			tr = u64_stats_read(&s->truncated);
+			for (i = 0; i < MIRROR_NR_COUNTERS; i++)
+				v[i] = u64_stats_read(&s->cnt[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
-		t->packets += p;
-		t->bytes += b;
-		t->dropped += dr;
-		t->overlimits += ol;
-		t->truncated += tr;
+		for (i = 0; i < MIRROR_NR_COUNTERS; i++)
+			t[i] += v[i];
+		/* Skips since the CPU's last pick, read unlocked: a pick in
+		 * between leaves out at most one countdown. Never negative.
+		 */
+		drawn = READ_ONCE(s->drawn);
+		skip = READ_ONCE(s->skip);
+		t[MIRROR_SKIPPED] += drawn - min(skip, drawn);
 	}
 }
 
 static int mirror_fill_stats(struct sk_buff *skb, const struct mirror_dest *d)
 {
-	struct mirror_totals t;
+	u64 t[MIRROR_NR_COUNTERS];
 	struct nlattr *nest;
+	int i;
 
-	mirror_stats_read(d, &t);
+	mirror_stats_read(d, t);
 	nest = nla_nest_start(skb, IFLA_MIRROR_ENTRY_STATS);
-	if (!nest ||
-	    nla_put_uint(skb, IFLA_MIRROR_STATS_PACKETS, t.packets) ||
-	    nla_put_uint(skb, IFLA_MIRROR_STATS_BYTES, t.bytes) ||
-	    nla_put_uint(skb, IFLA_MIRROR_STATS_DROPPED, t.dropped) ||
-	    nla_put_uint(skb, IFLA_MIRROR_STATS_OVERLIMITS, t.overlimits) ||
-	    nla_put_uint(skb, IFLA_MIRROR_STATS_TRUNCATED, t.truncated))
+	if (!nest)
 		return -EMSGSIZE;
+	for (i = 0; i < MIRROR_NR_COUNTERS; i++)
+		if (nla_put_uint(skb, IFLA_MIRROR_STATS_PACKETS + i, t[i]))
+			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
 }

@@ -1336,6 +1336,21 @@ while text[at:].strip():
 ' "$YNL_LIB" "$RT_LINK_SPEC" "$2"
 }
 
+# ynl_entry_stats NS IFINDEX: the counters of device IFINDEX's first
+# mirror entry as ynl decodes them, "name=value" sorted by name
+ynl_entry_stats()
+{
+	in_ns "$1" python3 -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+from lib import YnlFamily
+ynl = YnlFamily(sys.argv[2], "")
+link = ynl.do("getlink", {"ifi-index": int(sys.argv[3])})
+stats = link["mirror"]["entry"][0]["stats"]
+print(" ".join(f"{k}={v}" for k, v in sorted(stats.items())))
+' "$YNL_LIB" "$RT_LINK_SPEC" "$2"
+}
+
 # ip_error NS ARGS...: run ip -n NS ARGS, print its error message
 ip_error()
 {
@@ -1578,6 +1593,8 @@ nl_sample()
 		"$((n >= 320 && n <= 480 ? 1 : 0))" 1
 	check_eq "the entry's packets" \
 		"$(mirror_entry "$A" s0 d0 stats.packets)" "$n"
+	check_eq "the entry's packets and skipped: every frame s0 sent" \
+		$((n + $(mirror_entry "$A" s0 d0 stats.skipped))) 4000
 
 	# A lower rate applies at once, whatever countdown a CPU had left
 	ip -n "$A" link set s0 mirror change d0 sample 100000
@@ -1591,6 +1608,9 @@ nl_sample()
 	# 500 expected, standard deviation 13
 	check_eq "copies of 1000 frames after sample 100000 -> 2 ($n) within 400..600" \
 		"$((n >= 400 && n <= 600 ? 1 : 0))" 1
+	check_eq "packets and skipped, after the change: all 5004 frames" \
+		$(($(mirror_entry "$A" s0 d0 stats.packets) +
+		   $(mirror_entry "$A" s0 d0 stats.skipped))) 5004
 
 	log_test "$name"
 	cleanup
@@ -1631,7 +1651,7 @@ nl_change_under_traffic()
 
 nl_counters()
 {
-	local name="netlink: entry counters equal the copies received; drops counted"
+	local name="netlink: entry counters equal the copies received; a down destination counted"
 	local p b
 
 	RET=0
@@ -1650,8 +1670,10 @@ nl_counters()
 		"$(mirror_entry "$A" s0 d0 stats.dropped)" 0
 	ip -n "$A" link set d0 down
 	ping_s0
-	check_eq "the entry's drops, d0 down" \
-		"$(mirror_entry "$A" s0 d0 stats.dropped)" $((2 * NPINGS))
+	check_eq "the entry's down, d0 down" \
+		"$(mirror_entry "$A" s0 d0 stats.down)" $((2 * NPINGS))
+	check_eq "the entry's drops, d0 down: none, it was down" \
+		"$(mirror_entry "$A" s0 d0 stats.dropped)" 0
 	check_eq "the entry's packets, d0 down" \
 		"$(mirror_entry "$A" s0 d0 stats.packets)" $((2 * NPINGS))
 	check_eq "counters left out without -s" "$(ip -n "$A" -d -j link \
@@ -1732,6 +1754,13 @@ nl_drop_counters()
 		check_eq "copies sfq dropped" 0 "some"
 	check_eq "sfq full: d0's tx_dropped" \
 		"$(stat_get "$A" d0 tx_dropped)" $((2 * NPINGS))
+
+	# A destination down: counted as such, not dropped
+	ip -n "$A" link set s0 mirror change d0 direction both
+	ip -n "$A" link set d0 down
+	nl_drops_case "d0 down" 0 $((2 * NPINGS))
+	check_eq "d0 down: the entry's down" \
+		"$(mirror_entry "$A" s0 d0 stats.down)" $((2 * NPINGS))
 
 	log_test "$name"
 	cleanup
@@ -2368,6 +2397,9 @@ nl_errors()
 	)" 0
 	check_eq "s0 after it" "$(ip -n "$A" -d -j link show dev s0 |
 		jq -c '[.[0].mirror_to[] | [.ifname, .snaplen]]')" '[["e0",96]]'
+	check_eq "ynl: the counters of s0's entry, each named by the spec" \
+		"$(ynl_entry_stats "$A" "$s0")" \
+		"bytes=0 down=0 dropped=0 overlimits=0 packets=0 skipped=0 truncated=0"
 
 	log_test "$name"
 	cleanup
