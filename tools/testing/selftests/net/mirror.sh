@@ -51,6 +51,7 @@ ALL_TESTS="
 	nl_drop_counters
 	nl_relay_loop
 	nl_priority
+	nl_priority_bottleneck
 	nl_rate
 	nl_session
 	nl_session_loop
@@ -949,6 +950,13 @@ tc_egress_pkts()
 {
 	tc -n "$1" -s filter show dev "$2" egress |
 		sed -n 's/.*Sent [0-9]* bytes \([0-9]*\) pkt.*/\1/p' | head -n 1
+}
+
+# tc_ingress_pkts NS DEV PREF: packets DEV's ingress filter PREF matched
+tc_ingress_pkts()
+{
+	tc -n "$1" -s -j filter show dev "$2" ingress pref "$3" |
+		jq '[.[].options.actions[]?.stats.packets] | add // 0'
 }
 
 # nft_counter_pkts NS TABLE CHAIN: packets the chain's counter saw
@@ -1852,6 +1860,106 @@ nl_priority()
 	check_eq "priority 1:3: copies in 1:1 and 1:2" \
 		"$(prio_class_packets "$A" d0 1:1)/$(prio_class_packets "$A" d0 1:2)" \
 		"$NPINGS/$NPINGS"
+
+	log_test "$name"
+	cleanup
+}
+
+# bottleneck_run: production, 1500 frames that pktgen sends out of d0
+# through its qdisc at 500 a second (to 10.0.9.3), a frame the qdisc
+# drops sent again, as a socket would; and 6000 frames that pg0 receives
+# at 2000 a second (to 10.0.9.2), from pktgen's thread 0. BN is then
+# "USEC PRODUCTION COPIES": the microseconds production took, and once
+# d0's queue drained, the frames d1 received of each
+bottleneck_run()
+{
+	local p0 c0 dev
+
+	p0=$(tc_ingress_pkts "$C" d1 1)
+	c0=$(tc_ingress_pkts "$C" d1 2)
+	pktgen_in "$A" kpktgend_0 rem_device_all
+	pktgen_in "$A" kpktgend_0 "add_device d0"
+	pktgen_in "$A" kpktgend_0 "add_device pg0"
+	pktgen_in "$A" d0 "xmit_mode queue_xmit"
+	pktgen_in "$A" d0 "count 1500"
+	pktgen_in "$A" d0 "ratep 500"
+	pktgen_in "$A" d0 "dst 10.0.9.3"
+	pktgen_in "$A" pg0 "xmit_mode netif_receive"
+	pktgen_in "$A" pg0 "count 6000"
+	pktgen_in "$A" pg0 "ratep 2000"
+	pktgen_in "$A" pg0 "dst 10.0.9.2"
+	for dev in d0 pg0; do
+		pktgen_in "$A" $dev "pkt_size 1000"
+	done
+	in_ns "$A" bash -c 'echo start > /proc/net/pktgen/pgctrl'
+	BN=$(in_ns "$A" sed -n 's/^Result: OK: \([0-9]*\)(.*/\1/p' \
+		/proc/net/pktgen/d0)
+	pktgen_in "$A" kpktgend_0 rem_device_all
+	slowwait 30 bash -c "tc -n $A -s qdisc show dev d0 |
+		grep -q 'backlog 0b 0p'"
+	BN="$BN $(($(tc_ingress_pkts "$C" d1 1) - p0))"
+	BN="$BN $(($(tc_ingress_pkts "$C" d1 2) - c0))"
+}
+
+# Production and copies share d0, behind an 8 Mbit/s bottleneck (htb,
+# as tbf would be) with a prio qdisc under it: production offers half of
+# it, the copies twice. With the copies in production's band, the qdisc
+# drops production's frames too and its rate falls; with priority 10:3,
+# its rate is what it is without the mirror, and the copies take what is
+# left, each counted sent or dropped.
+nl_priority_bottleneck()
+{
+	local name="netlink: priority keeps production's rate through a bottleneck"
+	local base same prio p0 dr0 copies
+
+	RET=0
+	nl_check "$name" || return
+	if [ ! -d /proc/net/pktgen ] && ! modprobe -q pktgen; then
+		log_test_skip "$name" "no pktgen"
+		return
+	fi
+	setup
+	ip -n "$A" link add pg0 type dummy
+	ip -n "$A" link set pg0 up
+	tc -n "$A" qdisc add dev d0 root handle 1: htb default 1
+	tc -n "$A" class add dev d0 parent 1: classid 1:1 htb rate 8mbit
+	tc -n "$A" qdisc add dev d0 parent 1:1 handle 10: prio
+	tc -n "$C" qdisc add dev d1 clsact
+	tc -n "$C" filter add dev d1 ingress pref 1 protocol ip \
+		flower dst_ip 10.0.9.3 action pass
+	tc -n "$C" filter add dev d1 ingress pref 2 protocol ip \
+		flower dst_ip 10.0.9.2 action pass
+
+	bottleneck_run
+	base=($BN)
+	ip -n "$A" link set pg0 mirror add d0
+	bottleneck_run
+	same=($BN)
+	ip -n "$A" link set pg0 mirror change d0 priority 10:3
+	p0=$(mirror_entry "$A" pg0 d0 stats.packets)
+	dr0=$(mirror_entry "$A" pg0 d0 stats.dropped)
+	bottleneck_run
+	prio=($BN)
+	echo "    production's frames a second (copies received):" \
+		"alone $((1500000000 / base)) (${base[2]}), copies in its" \
+		"band $((1500000000 / same)) (${same[2]}), copies at priority" \
+		"10:3 $((1500000000 / prio)) (${prio[2]})"
+
+	check_eq "production's frames received, each run" \
+		"${base[1]} ${same[1]} ${prio[1]}" "1500 1500 1500"
+	check_eq "production alone: no copy" "${base[2]}" 0
+	check_eq "copies in production's band: its rate falls below 90%" \
+		"$((same * 90 > base * 100 ? 1 : 0))" 1
+	check_eq "copies at priority 10:3: production's rate within 5%" \
+		"$((prio * 95 <= base * 100 ? 1 : 0))" 1
+	copies=${prio[2]}
+	check_eq "copies at priority 10:3: some through, not all" \
+		"$((copies > 0 && copies < 6000 ? 1 : 0))" 1
+	check_eq "copies at priority 10:3: the entry's packets, what d1 got" \
+		$(($(mirror_entry "$A" pg0 d0 stats.packets) - p0)) "$copies"
+	check_eq "copies at priority 10:3: sent and dropped, all 6000" \
+		$(($(mirror_entry "$A" pg0 d0 stats.packets) - p0 +
+		   $(mirror_entry "$A" pg0 d0 stats.dropped) - dr0)) 6000
 
 	log_test "$name"
 	cleanup
