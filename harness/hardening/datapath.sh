@@ -21,6 +21,7 @@
 #   checksums both ways) into a virtio-net NIC without those offloads,
 #   which must segment and checksum every copy, and into a vxlan;
 # - a destination deleted while copies wait in the per-CPU queue;
+# - an entry with a rate and a priority between two virtio-net NICs;
 # - a bond over the virtio-net NIC and a VLAN over the bond, each
 #   mirrored: copies of what each sends and receives, exact counts.
 
@@ -345,6 +346,55 @@ deleted_while_queued()
 		"$([ -z "$why" ]; echo $?)" "$why"
 }
 
+# entry_stat DEV DEST FIELD: a counter of DEV's entry for DEST
+entry_stat()
+{
+	ip -s -d -j link show dev "$1" |
+		jq -r --arg d "$2" ".[0].mirror_to[]? | select(.ifname == \$d) | .stats.$3"
+}
+
+# rate and priority between virtio-net NICs: vs0 mirrored to vd0, whose
+# prio qdisc sorts the copies by the entry's priority. Rate 1 with a
+# burst of 5 over N pings in well under a second by the wall: the burst,
+# at most a copy a second more, the rest counted over the rate; then
+# without a rate, every frame. Each copy in band 1:3, sent by vd0.
+virtio_rate_priority()
+{
+	local why="" p t c s pkts over got
+
+	tc qdisc replace dev vd0 root handle 1: prio
+	ip link set vs0 mirror add vd0 rate 1 burst 5 priority 1:3 ||
+		why+=" entry refused"
+	t=$(stat_of vd0 tx_packets)
+	s=$EPOCHSECONDS
+	ping -q -c $N -i 0.01 -W 2 10.2.1.2 | all_answered ||
+		why+=" pings lost"
+	s=$((EPOCHSECONDS - s + 1))
+	pkts=$(entry_stat vs0 vd0 packets)
+	over=$(entry_stat vs0 vd0 overlimits)
+	[ $((pkts + over)) = $((2 * N)) ] ||
+		why+=" rate 1 burst 5: $pkts copies, $over over, want $((2 * N)) frames"
+	[ "$pkts" -ge 5 ] && [ "$pkts" -le $((5 + s)) ] ||
+		why+=" rate 1 burst 5: $pkts copies in ${s}s, want 5 to $((5 + s))"
+	ip link set vs0 mirror change vd0 rate 0 || why+=" change refused"
+	ping -q -c $N -i 0.01 -W 2 10.2.1.2 | all_answered ||
+		why+=" pings lost"
+	p=$(entry_stat vs0 vd0 packets)
+	[ $((p - pkts)) = $((2 * N)) ] ||
+		why+=" no rate: $((p - pkts)) copies, want $((2 * N))"
+	got=$(wait_stat vd0 tx_packets $((t + p)))
+	[ "$got" = $((t + p)) ] ||
+		why+=" vd0 sent $((got - t)) frames, want the entry's $p"
+	c=$(tc -s class show dev vd0 | awk '$1 == "class" { this = ($3 == "1:3") }
+		this && $1 == "Sent" { print $4; exit }')
+	[ "$c" = "$p" ] || why+=" band 1:3 sent $c, want the entry's $p"
+	[ "$(entry_stat vs0 vd0 dropped)" = 0 ] || why+=" copies dropped"
+	ip link set vs0 mirror del vd0
+	tc qdisc del dev vd0 root
+	result "virtio-net to virtio-net: rate and priority of an entry, exact" \
+		"$([ -z "$why" ]; echo $?)" "$why"
+}
+
 # A server's interfaces: a bond (balance-xor) over the virtio-net NIC
 # vs0, a VLAN over the bond. Each upper device's copies: what it sent and
 # received, the bond's including the VLAN's frames, tagged. Last: vs0
@@ -407,5 +457,6 @@ busylock_case "two veth (LLTX) mirroring each other under pfifo" \
 busylock_case "two virtio-net (not LLTX) mirroring each other under pfifo" \
 	"pfifo limit 1000" "vs0 vd0" "vs0:vd0 vd0:vs0"
 upper_busylock_case
+virtio_rate_priority
 virtio_uppers
 [ $failures = 0 ]
