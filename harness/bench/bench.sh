@@ -4,7 +4,8 @@
 # make bench: pktgen rates on dummy devices, in the test VM, for the
 # kernel with the series (CONFIG_NET_MIRROR=y) and the same config with
 # =n, ROUNDS (default 5) rounds alternating the two kernels, the rows in
-# an order rotated each round (guest.sh). Writes
+# an order rotated each round (guest.sh); BENCH_ROWS="row_none ..." runs
+# only those rows (guest.sh's names). Writes
 # build/bench/results.md (medians, instructions per frame and per copy,
 # whether every copy arrived, the spec's targets) and results.png. The
 # VM counts time in instructions (vm.sh's VM_ICOUNT): rates are
@@ -35,7 +36,8 @@ for round in $(seq 1 "$rounds"); do
 		echo "bench: round $round/$rounds, CONFIG_NET_MIRROR=$mode"
 		VM_NICS=1 VM_ICOUNT=1 VM_CONSOLE=$out/console-$mode.log harness/vm/vm.sh \
 			"build/obj-$mode" "$top/harness/bench/guest.sh" "$mode" \
-			"$round" "$count" "$top/$out/floor/bench_floor.ko" |
+			"$round" "$count" "$top/$out/floor/bench_floor.ko" \
+			"${BENCH_ROWS:-}" |
 			tee -a "$out/raw.txt" | grep '^RESULT\|^COPIES\|^QUEUES'
 	done
 done

@@ -14,8 +14,9 @@
 # row says otherwise. The rows run in an order rotated by ROUND, so that
 # none is always measured first or after another's devices came and went.
 # "queues" instead of a round: only the check of row_queues, which needs
-# two CPUs (the icount VM has one). ROWS: only these rows (row_gso ...),
-# to compare two kernels on a few quickly.
+# two CPUs (the icount VM has one). ROWS: only those of this kernel's
+# rows that it names (row_gso ...), to compare two kernels on a few
+# quickly.
 set -eu
 
 kernel=$1
@@ -122,7 +123,24 @@ row_options() {
 	measure opt-sample-skip
 	ip link set dummy0 mirror change dummy1 sample 1 snaplen 128
 	SIZE=1510 measure opt-snaplen-1500 1 1 dummy1
+	# all but the burst's copy and one a second over the rate
+	ip link set dummy0 mirror change dummy1 snaplen 0 rate 1 burst 1
+	measure opt-rate-skip
 	ip link set dummy0 mirror del dummy1
+}
+
+# A macvlan over dummy0, the frames pktgen receives addressed to it: its
+# frames unmirrored, then mirrored on receive, which its packet tap
+# copies in the macvlan's round of the receive path
+row_upper() {
+	local mac
+
+	ip link add mv0 link dummy0 up type macvlan mode bridge
+	mac=$(cat /sys/class/net/mv0/address)
+	DST_MAC=$mac measure upper-macvlan
+	mirror mv0 dummy1
+	DST_MAC=$mac measure upper-macvlan-mirror 0 1 dummy1
+	ip link del mv0
 }
 
 # A session to a collector's address through an external erspan device,
@@ -466,10 +484,14 @@ if [ "$kernel" = n ]; then
 else
 	rows=(row_none row_other row_mirror row_options row_dest_qdisc
 	      row_source_qdisc row_sources row_tc_mirred row_nft_dup
-	      row_bpf row_floor row_tcpdump row_virtio row_gso row_session)
+	      row_bpf row_floor row_tcpdump row_virtio row_gso row_session
+	      row_upper)
 fi
 [ "$round" != queues ] || rows=(row_queues)
-[ -z "${5:-}" ] || read -r -a rows <<< "$5"
+if [ -n "${5:-}" ]; then
+	# only those of the kernel's rows that are named
+	read -r -a rows <<< "$(printf '%s\n' "${rows[@]}" | grep -xF -f <(tr ' ' '\n' <<< "$5") | xargs)"
+fi
 for ((i = 0; i < ${#rows[@]}; i++)); do
 	${rows[(i + ${round/queues/0}) % ${#rows[@]}]}
 done

@@ -34,6 +34,12 @@ ROWS = [
     ('y', 'opt-direction-tx', 'direction tx (rx frames skipped)', 'none',
      (1, 0)),
     ('y', 'opt-sample-skip', 'sample 1000000 (frames skipped)', None, 0),
+    ('y', 'opt-rate-skip', 'rate 1 (frames over the rate)', None, 0),
+    ('y', 'upper-macvlan', 'no mirror, frames to a macvlan over the source',
+     None, 0),
+    ('y', 'upper-macvlan-mirror',
+     'the macvlan mirrored on receive (its packet tap)', 'upper-macvlan',
+     (0, 1)),
     ('y', 'dest-pfifo_fast', 'mirrored, destination with pfifo_fast',
      'none', 1),
     ('y', 'dest-fq_codel', 'mirrored, destination with fq_codel', 'none', 1),
@@ -174,6 +180,12 @@ def targets(path):
     t.append(('sample: a skipped frame vs no mirror: rate',
               ratio(get('y', 'opt-sample-skip', path),
                     get('y', 'none', path)), ('>=', 0.98)))
+    t.append(('rate: a frame over the rate vs no mirror: rate',
+              ratio(get('y', 'opt-rate-skip', path),
+                    get('y', 'none', path)), ('>=', 0.98)))
+    t.append(('rate: a frame over the rate vs one sampling skipped: rate',
+              ratio(get('y', 'opt-rate-skip', path),
+                    get('y', 'opt-sample-skip', path)), ('>=', 1.0)))
     t.append(('snaplen 128 vs whole copy, 1514-byte frames: rate',
               ratio(get('y', 'opt-snaplen-1500', path),
                     get('y', 'mirror-1dest-1500', path)), ('>=', 1.0)))
