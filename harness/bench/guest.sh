@@ -490,7 +490,10 @@ fi
 [ "$round" != queues ] || rows=(row_queues)
 if [ -n "${5:-}" ]; then
 	# only those of the kernel's rows that are named
-	read -r -a rows <<< "$(printf '%s\n' "${rows[@]}" | grep -xF -f <(tr ' ' '\n' <<< "$5") | xargs)"
+	all=("${rows[@]}") rows=()
+	for r in "${all[@]}"; do
+		[[ " $5 " != *" $r "* ]] || rows+=("$r")
+	done
 fi
 for ((i = 0; i < ${#rows[@]}; i++)); do
 	${rows[(i + ${round/queues/0}) % ${#rows[@]}]}
