@@ -21,6 +21,7 @@ ALL_TESTS="
 	same_bytes
 	vlan_tag_kept
 	upper_receive
+	upper_receive_lacp
 	remove_stops_copies
 	several_destinations
 	several_sources
@@ -581,6 +582,44 @@ upper_receive()
 		"$(mirror_taps "$A")" "bond0 s0.5"
 	log_test "$name"
 	rm -rf "$dir"
+	cleanup
+}
+
+# An 802.3ad bond, its partner a bond too: once LACP has them
+# aggregated, the bond's receive copies are its frames, exact, not the
+# LACPDUs, which its port consumes (tcpdump -i bond0 does not see them)
+upper_receive_lacp()
+{
+	local name="upper devices: an 802.3ad bond copies what it receives"
+	local x p r
+
+	RET=0
+	setup
+	link_pair "$A" b0 "" "$B" b1 ""
+	for x in "$A b0" "$B b1"; do
+		set -- $x
+		ip -n "$1" link add bond0 type bond mode 802.3ad lacp_rate fast
+		ip -n "$1" link set "$2" down
+		ip -n "$1" link set "$2" master bond0
+	done
+	neigh_pair "$A" bond0 10.3.0.1 "$B" bond0 10.3.0.2
+	ip -n "$A" link set bond0 mirror add d0 direction rx
+	slowwait 30 bash -c "ip netns exec $A cat /proc/net/bonding/bond0 |
+		grep -q 'Partner Mac Address: [0-9a-f:]*[1-9a-f]'" ||
+		check_eq "LACP partner of A's bond0" none found
+	slowwait 30 in_ns "$A" ping -c 1 -W 1 10.3.0.2 > /dev/null ||
+		check_eq "bond0 aggregated" no yes
+	p=$(mirror_entry "$A" bond0 d0 stats.packets)
+	r=$(stat_get "$A" b0 rx_packets)
+	# 2 s: LACPDUs arrive among the replies (fast rate: one a second)
+	ping_in "$A" -c "$NPINGS" -i 0.2 -W 2 10.3.0.2 ||
+		check_eq "pings over bond0" failed ok
+	check_eq "LACPDUs among the replies b0 received" \
+		$(($(stat_get "$A" b0 rx_packets) - r > NPINGS ? 1 : 0)) 1
+	check_eq "copies of bond0's received frames: the replies" \
+		$(($(mirror_entry "$A" bond0 d0 stats.packets) - p)) "$NPINGS"
+	check_eq "receive taps" "$(mirror_taps "$A")" "bond0"
+	log_test "$name"
 	cleanup
 }
 
