@@ -48,7 +48,11 @@ VM_CONSOLE=$out/console-queues.log harness/vm/vm.sh build/obj-y \
 	"$top/harness/bench/guest.sh" y queues "$count" |
 	tee -a "$out/raw.txt" | grep '^QUEUES'
 
+# A row that lost copies fails the run, after the report is written
+status=0
 python3 harness/bench/report.py "$out/raw.txt" "$out" \
-	"$(git -C build/linux log -1 --format=%s base)" "$rounds" "$count"
+	"$(git -C build/linux log -1 --format=%s base)" "$rounds" "$count" ||
+	status=$?
 gnuplot "$out/results.gp"
 echo "bench: $out/results.md $out/results.png"
+exit $status

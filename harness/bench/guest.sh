@@ -64,18 +64,32 @@ sent() {
 	echo $n
 }
 
+# entry_sum: ENTRY_SUM (a jq expression of counters, ".packets +
+# .skipped") of dummy0's entry for dummy1
+entry_sum() {
+	ip -s -d -j link show dev dummy0 |
+		jq "[.[0].mirror_to[] | select(.ifname == \"dummy1\") |
+		     .stats | $ENTRY_SUM] | add"
+}
+
 # measure CONFIG [TX_PER RX_PER DEST...]: rates on PG_DEV in both modes;
 # with destinations, the copies they sent, TX_PER (RX_PER) due per frame
 # sent (received; a device that can refuse frames, one not dummy0, is
-# asked how many it sent). bench.sh runs the VM under icount, where
-# translating code costs the guest no time: no warm-up run is needed.
+# asked how many it sent). With ENTRY_SUM, the frames dummy0's entry
+# accounted for (copied, skipped, over the rate) against those sent;
+# with COPY_BYTES, the bytes dummy1 sent against COPY_BYTES a copy.
+# bench.sh runs the VM under icount, where translating code costs the
+# guest no time: no warm-up run is needed.
 measure() {
 	local config=$1 mode path pps per before frames src=${PG_DEV:-dummy0}
+	local e b
 
 	for mode in queue_xmit netif_receive; do
 		path=tx per=${2:-}
 		[ $mode = netif_receive ] && path=rx per=${3:-}
 		[ -z "$per" ] || before=$(sent "${@:4}")
+		[ -z "${ENTRY_SUM:-}" ] || e=$(entry_sum)
+		[ -z "${COPY_BYTES:-}" ] || b=$(cat /sys/class/net/dummy1/statistics/tx_bytes)
 		frames=$(sent "$src")
 		pps=$(run $mode "$count")
 		frames=$(($(sent "$src") - frames))
@@ -83,6 +97,11 @@ measure() {
 		echo "RESULT $kernel $config $path $pps"
 		[ -z "$per" ] ||
 			echo "COPIES $kernel $config $path $(($(sent "${@:4}") - before)) $((per * frames))"
+		[ -z "${ENTRY_SUM:-}" ] ||
+			echo "COPIES $kernel $config $path $(($(entry_sum) - e)) $frames"
+		[ -z "${COPY_BYTES:-}" ] ||
+			echo "COPIES $kernel $config/bytes $path $(($(cat \
+				/sys/class/net/dummy1/statistics/tx_bytes) - b)) $((COPY_BYTES * per * frames))"
 	done
 }
 
@@ -120,12 +139,12 @@ row_options() {
 	ip link set dummy0 mirror add dummy1 direction tx
 	measure opt-direction-tx 1 0 dummy1
 	ip link set dummy0 mirror change dummy1 direction both sample 1000000
-	measure opt-sample-skip
+	ENTRY_SUM='.packets + .skipped' measure opt-sample-skip
 	ip link set dummy0 mirror change dummy1 sample 1 snaplen 128
-	SIZE=1510 measure opt-snaplen-1500 1 1 dummy1
+	COPY_BYTES=128 SIZE=1510 measure opt-snaplen-1500 1 1 dummy1
 	# all but the burst's copy and one a second over the rate
 	ip link set dummy0 mirror change dummy1 snaplen 0 rate 1 burst 1
-	measure opt-rate-skip
+	ENTRY_SUM='.packets + .overlimits' measure opt-rate-skip
 	ip link set dummy0 mirror del dummy1
 }
 

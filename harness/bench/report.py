@@ -101,7 +101,12 @@ for proto, what, unmirrored in (('tcp', 'TCP stream', None),
 PATHS = ('tx', 'rx')
 
 
+# The rows get() read since the figure before: a figure's inputs
+used = set()
+
+
 def get(kernel, config, path):
+    used.add((kernel, config, path))
     return med.get((kernel, config, path))
 
 
@@ -124,12 +129,28 @@ def per_copy(row, path):
 
 
 def valid(kernel, config, path):
-    """'ok', 'n/a' (no count) or what went wrong."""
-    c = copies.get((kernel, config, path))
+    """'ok', 'n/a' (no count) or what went wrong: copies (or frames
+    accounted for) and, where counted, their bytes."""
+    c = copies.get((kernel, config, path), [])
+    c = c + copies.get((kernel, config + '/bytes', path), [])
     if not c:
         return 'n/a'
     bad = [f'{g}/{w}' for g, w in c if g != w]
     return 'ok' if not bad else 'INVALID ' + ' '.join(bad)
+
+
+def queues_ok(per_run):
+    """Each run's copies on both queues, all of them."""
+    return all(len(q) == 2 and min(q) > 0 and sum(q) == 2 * (count // 5)
+               for q in per_run)
+
+
+class Figures(list):
+    """Figures, each with the rows its value was computed from."""
+
+    def append(self, figure):
+        super().append(figure + (frozenset(used),))
+        used.clear()
 
 
 def row_of(config):
@@ -141,19 +162,20 @@ def ratio(a, b):
 
 
 def targets(path):
-    """(figure, value, (op, target))"""
-    t = []
+    """(figure, value, (op, target), the rows it read)"""
+    t = Figures()
+    used.clear()
     t.append(('no mirror vs =n: rate', ratio(get('y', 'none', path),
                                              get('n', 'none', path)),
               ('>=', 0.99)))
     t.append(('mirror on another device vs none: rate',
               ratio(get('y', 'other', path), get('y', 'none', path)),
               ('>=', 0.98)))
-    mine = per_copy(row_of('mirror-1dest'), path)
     for peer, want in (('tc-mirred', 0.6), ('nft-dup', 0.6),
                        ('floor', 1.15)):
         t.append((f'per-copy cost vs {peer}',
-                  ratio(mine, per_copy(row_of(peer), path)), ('<=', want)))
+                  ratio(per_copy(row_of('mirror-1dest'), path),
+                        per_copy(row_of(peer), path)), ('<=', want)))
     t.append(('per-copy cost vs bpf-clone-redirect (a new skb per frame)',
               ratio(per_copy(row_of('mirror-unshared'), path),
                     per_copy(row_of('bpf-clone-redirect'), path)),
@@ -229,7 +251,11 @@ md.append('*instr/copy* is what each copy adds over the same path '
           'unmirrored (the row named in `harness/bench/report.py`), divided '
           'by the copies per frame; *copies* says whether the destinations '
           'sent every copy due in every run (tcpdump: captured every '
-          'frame): a row that lost copies is marked INVALID.\n')
+          'frame; the sample and rate rows: the entry accounted for every '
+          'frame, copied, skipped or over the rate; the snaplen row: '
+          'also 128 bytes a copy): a row that lost copies is marked '
+          'INVALID, the targets computed from it read "invalid", and '
+          '`make bench` exits 1.\n')
 md.append('Reproduce: `make bench` (`ROUNDS=N` for more rounds).\n')
 md.append('| configuration | tx kpps | rx kpps | tx instr/frame | '
           'rx instr/frame | tx instr/copy | rx instr/copy | copies | runs | '
@@ -262,8 +288,7 @@ md.append('Two CPUs sending on dummy0 (pktgen, in a VM with two CPUs '
 md.append('| destination | copies per queue, each run | spread |')
 md.append('|---|---|---|')
 for (kernel, config), per_run in sorted(queues.items()):
-    ok = all(len(q) == 2 and min(q) > 0 and sum(q) == 2 * (count // 5)
-             for q in per_run)
+    ok = queues_ok(per_run)
     label = {'2cpu-mq': 'dq with mq (a qdisc per queue)',
              '2cpu-noqueue': 'dq without a qdisc (copies to the driver)'
              }.get(config, config)
@@ -274,11 +299,17 @@ md.append('')
 md.append('| figure | target | tx | rx |')
 md.append('|---|---|---|---|')
 tt = {path: targets(path) for path in PATHS}
-for i, (name, _, (op, want)) in enumerate(tt['tx']):
+invalid = []
+for i, (name, _, (op, want), _) in enumerate(tt['tx']):
     cells = []
     for path in PATHS:
-        v = tt[path][i][1]
-        if v is None:
+        v, inputs = tt[path][i][1], tt[path][i][3]
+        bad = sorted(f'{k}:{c} {p}' for k, c, p in inputs
+                     if valid(k, c, p).startswith('INVALID'))
+        if bad:
+            cells.append(f'invalid ({", ".join(bad)} lost copies)')
+            invalid.append(f'{name}, {path}')
+        elif v is None:
             cells.append('n/a')
         else:
             met = v >= want if op == '>=' else v <= want
@@ -325,3 +356,14 @@ plot '{outdir}/results.dat' using 2:xtic(1) title 'tx (queue_xmit)', \\
      '' using 3 title 'rx (netif_receive)'
 ''')
 print(open(f'{outdir}/results.md').read())
+
+# A row that lost copies measured something else than it says: the
+# run is no result, whatever the targets read
+lost = [f'{row[2]} ({row[0]}), {p}: {v}' for row in ROWS for p in PATHS
+        if (v := valid(row[0], row[1], p)).startswith('INVALID')]
+lost += [f'copies per queue, {c}' for (k, c), per_run in queues.items()
+         if not queues_ok(per_run)]
+if lost:
+    print('bench: INVALID rows:', *lost, sep='\n  ', file=sys.stderr)
+    print(f'bench: targets made invalid: {len(invalid)}', file=sys.stderr)
+    sys.exit(1)
