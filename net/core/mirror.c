@@ -86,23 +86,28 @@ enum mirror_counter {
 	MIRROR_NR_COUNTERS
 };
 
-static_assert(IFLA_MIRROR_STATS_PACKETS + MIRROR_DOWN ==
-	      IFLA_MIRROR_STATS_DOWN);
+/* Reported as IFLA_MIRROR_STATS_PACKETS + the counter's index */
+#define MIRROR_COUNTER_IS(c, attr) \
+	static_assert(IFLA_MIRROR_STATS_PACKETS + (c) == (attr))
+MIRROR_COUNTER_IS(MIRROR_PACKETS, IFLA_MIRROR_STATS_PACKETS);
+MIRROR_COUNTER_IS(MIRROR_BYTES, IFLA_MIRROR_STATS_BYTES);
+MIRROR_COUNTER_IS(MIRROR_DROPPED, IFLA_MIRROR_STATS_DROPPED);
+MIRROR_COUNTER_IS(MIRROR_OVERLIMITS, IFLA_MIRROR_STATS_OVERLIMITS);
+MIRROR_COUNTER_IS(MIRROR_TRUNCATED, IFLA_MIRROR_STATS_TRUNCATED);
+MIRROR_COUNTER_IS(MIRROR_SKIPPED, IFLA_MIRROR_STATS_SKIPPED);
+MIRROR_COUNTER_IS(MIRROR_DOWN, IFLA_MIRROR_STATS_DOWN);
 static_assert(MIRROR_NR_COUNTERS == IFLA_MIRROR_STATS_MAX);
 
 /**
  * struct mirror_stats - the counters of one entry on one CPU
  * @cnt: indexed by enum mirror_counter
  * @syncp: protects @cnt, written only by its CPU with BH disabled
- * @skip: frames left until sampling picks one; written by the CPU only
- * @drawn: @skip as the last pick set it: the frames skipped since that
- *	pick, @drawn less @skip, are added to MIRROR_SKIPPED at the next
+ * @skip: frames left until sampling picks one; private to the CPU
  */
 struct mirror_stats {
 	u64_stats_t		cnt[MIRROR_NR_COUNTERS];
 	struct u64_stats_sync	syncp;
 	u32			skip;
-	u32			drawn;
 };
 
 /**
@@ -568,14 +573,12 @@ static int mirror_trim(struct sk_buff *copy, const struct mirror_dest *d)
  * Whether sampling picks this frame for @d: after each pick the next
  * comes a random 1..2N-1 frames later, N on average, so that no
  * periodic pattern in the traffic is favoured. Counted per CPU; a
- * countdown longer than N allows (N was just lowered) ends at once. The
- * frames skipped are counted at the next pick, so that skipping one
- * costs no more than before.
+ * countdown longer than N allows (N was just lowered) ends at once.
  */
 static bool mirror_sampled(const struct mirror_dest *d)
 {
 	u32 max = 2 * d->opts.sample - 1;
-	u32 left, drawn;
+	u32 left;
 
 	if (likely(d->opts.sample <= 1))
 		return true;
@@ -583,14 +586,10 @@ static bool mirror_sampled(const struct mirror_dest *d)
 	left = __this_cpu_read(d->stats->skip);
 	if (left > 1 && left <= max) {
 		__this_cpu_write(d->stats->skip, left - 1);
+		mirror_count_add(d->stats, MIRROR_SKIPPED, 1);
 		return false;
 	}
-	drawn = __this_cpu_read(d->stats->drawn);
-	if (drawn > left)
-		mirror_count_add(d->stats, MIRROR_SKIPPED, drawn - left);
-	drawn = get_random_u32_inclusive(1, max);
-	__this_cpu_write(d->stats->skip, drawn);
-	__this_cpu_write(d->stats->drawn, drawn);
+	__this_cpu_write(d->stats->skip, get_random_u32_inclusive(1, max));
 	return true;
 }
 
@@ -1690,7 +1689,6 @@ static void mirror_stats_read(const struct mirror_dest *d,
 		const struct mirror_stats *s = per_cpu_ptr(d->stats, cpu);
 		u64 v[MIRROR_NR_COUNTERS];
 		unsigned int start;
-		u32 drawn, skip;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
@@ -1699,12 +1697,6 @@ static void mirror_stats_read(const struct mirror_dest *d,
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 		for (i = 0; i < MIRROR_NR_COUNTERS; i++)
 			t[i] += v[i];
-		/* Skips since the CPU's last pick, read unlocked: a pick in
-		 * between leaves out at most one countdown. Never negative.
-		 */
-		drawn = READ_ONCE(s->drawn);
-		skip = READ_ONCE(s->skip);
-		t[MIRROR_SKIPPED] += drawn - min(skip, drawn);
 	}
 }
 
@@ -1718,9 +1710,10 @@ static int mirror_fill_stats(struct sk_buff *skb, const struct mirror_dest *d)
 	nest = nla_nest_start(skb, IFLA_MIRROR_ENTRY_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = 0; i < MIRROR_NR_COUNTERS; i++)
+	for (i = 0; i < MIRROR_NR_COUNTERS; i++) {
 		if (nla_put_uint(skb, IFLA_MIRROR_STATS_PACKETS + i, t[i]))
 			return -EMSGSIZE;
+	}
 	nla_nest_end(skb, nest);
 	return 0;
 }
