@@ -1904,12 +1904,13 @@ nl_priority()
 	cleanup
 }
 
-# bottleneck_run: production, 1500 frames that pktgen sends out of d0
-# through its qdisc at 500 a second (to 10.0.9.3), a frame the qdisc
-# drops sent again, as a socket would; and 6000 frames that pg0 receives
-# at 2000 a second (to 10.0.9.2), from pktgen's thread 0. BN is then
-# "USEC PRODUCTION COPIES": the microseconds production took, and once
-# d0's queue drained, the frames d1 received of each
+# bottleneck_run: production, 750 frames that pktgen sends out of d0
+# through its qdisc at 250 a second (to 10.0.9.3), a frame the qdisc
+# drops sent again, as a socket would; and 3000 frames that pg0 receives
+# at 1000 a second (to 10.0.9.2), from pktgen's thread 0. BN is then
+# "USEC DROPS PRODUCTION COPIES": the microseconds production took, the
+# qdisc's drops of its frames, and once d0's queue drained, the frames
+# d1 received of each
 bottleneck_run()
 {
 	local p0 c0 dev
@@ -1920,19 +1921,19 @@ bottleneck_run()
 	pktgen_in "$A" kpktgend_0 "add_device d0"
 	pktgen_in "$A" kpktgend_0 "add_device pg0"
 	pktgen_in "$A" d0 "xmit_mode queue_xmit"
-	pktgen_in "$A" d0 "count 1500"
-	pktgen_in "$A" d0 "ratep 500"
+	pktgen_in "$A" d0 "count 750"
+	pktgen_in "$A" d0 "ratep 250"
 	pktgen_in "$A" d0 "dst 10.0.9.3"
 	pktgen_in "$A" pg0 "xmit_mode netif_receive"
-	pktgen_in "$A" pg0 "count 6000"
-	pktgen_in "$A" pg0 "ratep 2000"
+	pktgen_in "$A" pg0 "count 3000"
+	pktgen_in "$A" pg0 "ratep 1000"
 	pktgen_in "$A" pg0 "dst 10.0.9.2"
 	for dev in d0 pg0; do
 		pktgen_in "$A" $dev "pkt_size 1000"
 	done
 	in_ns "$A" bash -c 'echo start > /proc/net/pktgen/pgctrl'
-	BN=$(in_ns "$A" sed -n 's/^Result: OK: \([0-9]*\)(.*/\1/p' \
-		/proc/net/pktgen/d0)
+	BN=$(in_ns "$A" awk '/^Result: OK:/ { sub(/\(.*/, "", $3); u = $3 }
+		/errors:/ { e = $NF } END { print u, e }' /proc/net/pktgen/d0)
 	pktgen_in "$A" kpktgend_0 rem_device_all
 	slowwait 30 bash -c "tc -n $A -s qdisc show dev d0 |
 		grep -q 'backlog 0b 0p'"
@@ -1940,12 +1941,13 @@ bottleneck_run()
 	BN="$BN $(($(tc_ingress_pkts "$C" d1 2) - c0))"
 }
 
-# Production and copies share d0, behind an 8 Mbit/s bottleneck (htb,
-# as tbf would be) with a prio qdisc under it: production offers half of
-# it, the copies twice. With the copies in production's band, the qdisc
-# drops production's frames too and its rate falls; with priority 10:3,
-# its rate is what it is without the mirror, and the copies take what is
-# left, each counted sent or dropped.
+# Production and copies share d0, behind a 4 Mbit/s bottleneck (htb,
+# as tbf would be) with a prio qdisc under it, whose bands hold 100
+# frames: production offers half of it, the copies twice. With the
+# copies in production's band, the qdisc drops production's frames too
+# and its rate falls; with priority 10:3, it drops none of them and
+# production's rate is what it is without the mirror, the copies taking
+# what is left, each counted sent or dropped.
 nl_priority_bottleneck()
 {
 	local name="netlink: priority keeps production's rate through a bottleneck"
@@ -1960,8 +1962,9 @@ nl_priority_bottleneck()
 	setup
 	ip -n "$A" link add pg0 type dummy
 	ip -n "$A" link set pg0 up
+	ip -n "$A" link set d0 txqueuelen 100
 	tc -n "$A" qdisc add dev d0 root handle 1: htb default 1
-	tc -n "$A" class add dev d0 parent 1: classid 1:1 htb rate 8mbit
+	tc -n "$A" class add dev d0 parent 1: classid 1:1 htb rate 4mbit
 	tc -n "$A" qdisc add dev d0 parent 1:1 handle 10: prio
 	tc -n "$C" qdisc add dev d1 clsact
 	tc -n "$C" filter add dev d1 ingress pref 1 protocol ip \
@@ -1979,26 +1982,31 @@ nl_priority_bottleneck()
 	dr0=$(mirror_entry "$A" pg0 d0 stats.dropped)
 	bottleneck_run
 	prio=($BN)
-	echo "    production's frames a second (copies received):" \
-		"alone $((1500000000 / base)) (${base[2]}), copies in its" \
-		"band $((1500000000 / same)) (${same[2]}), copies at priority" \
-		"10:3 $((1500000000 / prio)) (${prio[2]})"
+	echo "    production's frames a second, its drops (copies received):" \
+		"alone $((750000000 / base)), ${base[1]} (${base[3]});" \
+		"copies in its band $((750000000 / same)), ${same[1]}" \
+		"(${same[3]}); copies at priority 10:3 $((750000000 / prio))," \
+		"${prio[1]} (${prio[3]})"
 
 	check_eq "production's frames received, each run" \
-		"${base[1]} ${same[1]} ${prio[1]}" "1500 1500 1500"
-	check_eq "production alone: no copy" "${base[2]}" 0
+		"${base[2]} ${same[2]} ${prio[2]}" "750 750 750"
+	check_eq "production alone: no drop, no copy" "${base[1]} ${base[3]}" "0 0"
+	check_eq "copies in production's band: production's frames dropped" \
+		"$((same[1] > 0 ? 1 : 0))" 1
 	check_eq "copies in production's band: its rate falls below 90%" \
 		"$((same * 90 > base * 100 ? 1 : 0))" 1
+	check_eq "copies at priority 10:3: none of production's dropped" \
+		"${prio[1]}" 0
 	check_eq "copies at priority 10:3: production's rate within 5%" \
 		"$((prio * 95 <= base * 100 ? 1 : 0))" 1
-	copies=${prio[2]}
+	copies=${prio[3]}
 	check_eq "copies at priority 10:3: some through, not all" \
-		"$((copies > 0 && copies < 6000 ? 1 : 0))" 1
+		"$((copies > 0 && copies < 3000 ? 1 : 0))" 1
 	check_eq "copies at priority 10:3: the entry's packets, what d1 got" \
 		$(($(mirror_entry "$A" pg0 d0 stats.packets) - p0)) "$copies"
-	check_eq "copies at priority 10:3: sent and dropped, all 6000" \
+	check_eq "copies at priority 10:3: sent and dropped, all 3000" \
 		$(($(mirror_entry "$A" pg0 d0 stats.packets) - p0 +
-		   $(mirror_entry "$A" pg0 d0 stats.dropped) - dr0)) 6000
+		   $(mirror_entry "$A" pg0 d0 stats.dropped) - dr0)) 3000
 
 	log_test "$name"
 	cleanup
