@@ -109,6 +109,7 @@ mirror() { echo "$2" > "/sys/class/net/$1/mirror_to"; }
 
 row_none() {
 	measure none
+	SIZE=510 measure none-512
 	SIZE=1510 measure none-1500
 }
 
@@ -122,6 +123,7 @@ row_other() {
 row_mirror() {
 	mirror dummy0 dummy1
 	measure mirror-1dest 1 1 dummy1
+	SIZE=510 measure mirror-1dest-512 1 1 dummy1
 	SIZE=1510 measure mirror-1dest-1500 1 1 dummy1
 	mirror dummy0 dummy2
 	measure mirror-2dest 2 2 dummy1 dummy2
@@ -412,9 +414,22 @@ row_floor() {
 }
 
 # Capturing on the box itself instead: the packet tap's clone and the
-# reader that writes each frame out, both counted by icount. Every frame
-# must be captured, or the row is invalid.
+# reader that writes each frame out, both counted by icount, at each
+# frame size the mirror rows have. Every frame must be captured, or the
+# row is invalid.
 row_tcpdump() {
+	local size config
+
+	for size in 60 510 1510; do
+		config=tcpdump-w
+		[ $size = 510 ] && config=tcpdump-w-512
+		[ $size = 1510 ] && config=tcpdump-w-1500
+		SIZE=$size tcpdump_rows $config
+	done
+}
+
+# tcpdump_rows CONFIG: both paths with tcpdump -w on dummy0
+tcpdump_rows() {
 	local pid path mode i n log=/tmp/tcpdump.log
 
 	for mode in queue_xmit netif_receive; do
@@ -426,12 +441,12 @@ row_tcpdump() {
 			grep -q listening $log && break
 			sleep 0.1
 		done
-		echo "RESULT $kernel tcpdump-w $path $(run $mode "$count")"
+		echo "RESULT $kernel $1 $path $(run $mode "$count")"
 		sleep 1
 		kill -INT $pid || true
 		wait $pid || true
 		n=$(sed -n 's/^\([0-9]*\) packets captured/\1/p' $log)
-		echo "COPIES $kernel tcpdump-w $path ${n:--1} $count"
+		echo "COPIES $kernel $1 $path ${n:--1} $count"
 	done
 }
 

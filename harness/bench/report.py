@@ -60,6 +60,13 @@ ROWS = [
     ('y', 'tc-mirred', 'tc matchall mirred (mirror)', 'none', 1),
     ('y', 'nft-dup', 'nft netdev dup', 'none', 1),
     ('y', 'tcpdump-w', 'tcpdump -w /dev/null on the source', 'none', 1),
+    ('n', 'none-512', 'CONFIG_NET_MIRROR=n, 514-byte frames', None, 0),
+    ('y', 'none-512', 'no mirror, 514-byte frames', None, 0),
+    ('y', 'mirror-1dest-512', 'mirrored, 514-byte frames', 'none-512', 1),
+    ('y', 'tcpdump-w-512', 'tcpdump -w /dev/null, 514-byte frames',
+     'none-512', 1),
+    ('y', 'tcpdump-w-1500', 'tcpdump -w /dev/null, 1514-byte frames',
+     'none-1500', 1),
     ('n', 'none-unshared', 'CONFIG_NET_MIRROR=n, a new skb per frame',
      None, 0),
     ('y', 'none-unshared', 'no mirror, a new skb per frame', None, 0),
@@ -192,9 +199,11 @@ def targets(path):
               ratio(per_copy(row_of('udp-gso-mirror'), path),
                     per_copy(row_of('udp-gso-tc-mirred'), path)),
               ('<=', 0.6)))
-    t.append(('mirrored frame vs the frame with tcpdump -w: instructions',
-              ratio(instr('y', 'mirror-1dest', path),
-                    instr('y', 'tcpdump-w', path)), ('<=', 0.5)))
+    for size, sfx in ((64, ''), (514, '-512'), (1514, '-1500')):
+        t.append((f'per-copy cost vs tcpdump -w\'s per frame, {size} bytes',
+                  ratio(per_copy(row_of(f'mirror-1dest{sfx}'), path),
+                        per_copy(row_of(f'tcpdump-w{sfx}'), path)),
+                  ('<=', 0.5)))
     t.append(('direction tx: a received frame vs no mirror: rate',
               ratio(get('y', 'opt-direction-tx', path),
                     get('y', 'none', path)) if path == 'rx' else None,
