@@ -221,6 +221,10 @@ row_source_qdisc() {
 		mirror dummy0 dummy1
 		measure src-pfifo_fast-mirror 1 1 dummy1
 		mirror dummy0 -dummy1
+		# its peer on the same source
+		tc_mirred dummy0 dummy1
+		measure src-pfifo_fast-tc-mirred 1 1 dummy1
+		tc qdisc del dev dummy0 clsact
 	fi
 	tc qdisc del dev dummy0 root
 }
@@ -241,10 +245,19 @@ row_sources() {
 	done
 }
 
+# tc_mirred SRC DEST: tc matchall mirred from both of SRC's hooks to DEST
+tc_mirred() {
+	local dir
+
+	tc qdisc add dev "$1" clsact
+	for dir in egress ingress; do
+		tc filter add dev "$1" $dir matchall action mirred egress \
+			mirror dev "$2"
+	done
+}
+
 row_tc_mirred() {
-	tc qdisc add dev dummy0 clsact
-	tc filter add dev dummy0 egress matchall action mirred egress mirror dev dummy1
-	tc filter add dev dummy0 ingress matchall action mirred egress mirror dev dummy1
+	tc_mirred dummy0 dummy1
 	measure tc-mirred 1 1 dummy1
 	tc qdisc del dev dummy0 clsact
 }
@@ -305,12 +318,14 @@ row_virtio() {
 		PG_DEV=$vs DST_MAC=02:00:00:00:00:99 \
 			measure virtio-src-mirror 1 1 dummy1
 		mirror "$vs" -dummy1
+		tc_mirred "$vs" dummy1
+		PG_DEV=$vs DST_MAC=02:00:00:00:00:99 \
+			measure virtio-src-tc-mirred 1 1 dummy1
+		tc qdisc del dev "$vs" clsact
 		mirror dummy0 "$vd"
 		measure virtio-dest 1 1 "$vd"
 		mirror dummy0 "-$vd"
-		tc qdisc add dev dummy0 clsact
-		tc filter add dev dummy0 egress matchall action mirred egress mirror dev "$vd"
-		tc filter add dev dummy0 ingress matchall action mirred egress mirror dev "$vd"
+		tc_mirred dummy0 "$vd"
 		measure virtio-dest-tc-mirred 1 1 "$vd"
 		tc qdisc del dev dummy0 clsact
 	fi
