@@ -1904,6 +1904,20 @@ nl_priority()
 	cleanup
 }
 
+# pktgen_setup NAME: for a netlink case that pktgen feeds, setup and pg0,
+# a dummy device in $A; NAME skipped without netlink or pktgen
+pktgen_setup()
+{
+	nl_check "$1" || return 1
+	if [ ! -d /proc/net/pktgen ] && ! modprobe -q pktgen; then
+		log_test_skip "$1" "no pktgen"
+		return 1
+	fi
+	setup
+	ip -n "$A" link add pg0 type dummy
+	ip -n "$A" link set pg0 up
+}
+
 # bottleneck_run: production, 750 frames that pktgen sends out of d0
 # through its qdisc at 250 a second (to 10.0.9.3), a frame the qdisc
 # drops sent again, as a socket would; and 3000 frames that pg0 receives
@@ -1954,14 +1968,7 @@ nl_priority_bottleneck()
 	local base same prio p0 dr0 copies
 
 	RET=0
-	nl_check "$name" || return
-	if [ ! -d /proc/net/pktgen ] && ! modprobe -q pktgen; then
-		log_test_skip "$name" "no pktgen"
-		return
-	fi
-	setup
-	ip -n "$A" link add pg0 type dummy
-	ip -n "$A" link set pg0 up
+	pktgen_setup "$name" || return
 	ip -n "$A" link set d0 txqueuelen 100
 	tc -n "$A" qdisc add dev d0 root handle 1: htb default 1
 	tc -n "$A" class add dev d0 parent 1: classid 1:1 htb rate 4mbit
@@ -2074,14 +2081,7 @@ nl_rate()
 	local rate=100 burst=10 secs=5 each d1 p0=0 over0=0 n
 
 	RET=0
-	nl_check "$name" || return
-	if [ ! -d /proc/net/pktgen ] && ! modprobe -q pktgen; then
-		log_test_skip "$name" "no pktgen"
-		return
-	fi
-	setup
-	ip -n "$A" link add pg0 type dummy
-	ip -n "$A" link set pg0 up
+	pktgen_setup "$name" || return
 	d1=$(stat_get "$C" d1 rx_packets)
 
 	PKTGEN_THREADS=0
