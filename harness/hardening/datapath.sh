@@ -272,8 +272,8 @@ tcp_cases()
 
 # A destination deleted from one CPU while the other holds copies for it
 # in its per-CPU queue: pktgen receives a burst on CPU 0 with BH off, a
-# bridge floods each frame out of ifbq (not LLTX: its copies wait for
-# BH), which is mirrored to q0. The deletion of q0 from CPU 1 waits for
+# bridge floods each frame out of ifbq (not LLTX, and without a qdisc:
+# its copies wait for BH), which is mirrored to q0. The deletion of q0 from CPU 1 waits for
 # the burst (an RCU reader) and for the queue to drain (each copy pins
 # q0), then returns; KASAN and the refcount tracker watch the copies.
 deleted_while_queued()
@@ -283,6 +283,7 @@ deleted_while_queued()
 
 	ip link add q0 type veth peer name q1 netns $C
 	ip link add ifbq type ifb
+	tc qdisc replace dev ifbq root noqueue
 	ip link add pg0 type dummy
 	ip link add br0 type bridge
 	for d in q0 ifbq pg0 br0; do

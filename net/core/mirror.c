@@ -45,6 +45,8 @@
 
 /* Copies a CPU may hold back while it owns a source's TX lock */
 #define MIRROR_BACKLOG_MAX	1000
+/* Copies a transmit sends when it returns, at most; the rest wait */
+#define MIRROR_FLUSH_MAX	NAPI_POLL_WEIGHT
 
 /* Which of the source's frames an entry copies, as in IFLA_MIRROR */
 #define MIRROR_RX	BIT(0)
@@ -255,16 +257,25 @@ static const struct mirror_opts mirror_default_opts = {
  *	do their packets
  * @queued: copies ever queued here; written by this CPU only
  * @done: of those, the copies sent or dropped; written by the NAPI poll
+ * @flush: copies that this CPU's outermost qdisc transmit took, in order,
+ *	sent when it returns (mirror_backlog_flush()): within the RCU
+ *	read-side section they were taken in, so that they pin nothing
+ * @flush_tail: where the next of them goes
+ * @flush_len: how many there are
  *
  * @queue takes no lock: it is used by its own CPU with BH disabled and,
  * while that CPU is offline, by the one its NAPI moved to, which is done
- * with it before the CPU comes back (mirror_cpu_prepare()).
+ * with it before the CPU comes back (mirror_cpu_prepare()). @flush is
+ * empty except inside such a transmit.
  */
 struct mirror_backlog {
 	struct sk_buff_head	queue;
 	struct napi_struct	napi;
 	unsigned long		queued;
 	unsigned long		done;
+	struct sk_buff		*flush;
+	struct sk_buff		**flush_tail;
+	unsigned int		flush_len;
 };
 
 /*
@@ -393,9 +404,13 @@ static void mirror_xmit(struct sk_buff *copy,
 			dev_queue_xmit_nit(copy, to);
 		/*
 		 * It counts the drops it makes, but leaves a busy skb, which
-		 * dev_queue_xmit() would drop and count for a noqueue device
+		 * dev_queue_xmit() would drop and count for a noqueue device.
+		 * A transmit inside it, under its TX lock, is a nested one,
+		 * as on dev_queue_xmit()'s noqueue path.
 		 */
+		dev_xmit_recursion_inc();
 		ret = __dev_direct_xmit(copy, q);
+		dev_xmit_recursion_dec();
 		if (ret == NETDEV_TX_BUSY) {
 			dev_core_stats_tx_dropped_inc(to);
 			kfree_skb(copy);
@@ -443,6 +458,28 @@ static int mirror_backlog_poll(struct napi_struct *napi, int budget)
 }
 
 /*
+ * Send the copies that this CPU's outermost qdisc transmit took, now that
+ * it returns (dev_xmit_set_flush()): no NAPI round for a frame's copies,
+ * and those of a qdisc run's frames go together. A copy's transmit may
+ * run a destination's qdisc whose frames are mirrored in turn: their
+ * copies wait for the NAPI.
+ */
+static void mirror_backlog_flush(void)
+{
+	struct mirror_backlog *bl = this_cpu_ptr(mirror_backlogs);
+	struct sk_buff *copy = bl->flush, *next;
+
+	bl->flush = NULL;
+	bl->flush_tail = &bl->flush;
+	bl->flush_len = 0;
+	for (; copy; copy = next) {
+		next = copy->next;
+		skb_mark_not_on_list(copy);
+		mirror_xmit(copy, MIRROR_SKB_CB(copy)->stats);
+	}
+}
+
+/*
  * Wait until each copy queued so far was sent or dropped: only those,
  * so that new traffic cannot keep this waiting. Each backlog holds at
  * most MIRROR_BACKLOG_MAX copies, which its NAPI sends in order. Called
@@ -467,11 +504,27 @@ static void mirror_backlog_add(struct sk_buff *copy,
 			       struct mirror_stats __percpu *stats)
 {
 	struct mirror_backlog *bl = this_cpu_ptr(mirror_backlogs);
+	bool later;
 
-	if (unlikely(skb_queue_len(&bl->queue) >= MIRROR_BACKLOG_MAX)) {
+	/*
+	 * Sent when this CPU's transmit returns, unless copies wait for the
+	 * NAPI already (this one goes after them), or as many as a poll
+	 * sends wait there: the transmit's caller waits for them
+	 */
+	later = skb_queue_empty(&bl->queue) &&
+		bl->flush_len < MIRROR_FLUSH_MAX && dev_xmit_flush_later();
+	if (!later && unlikely(skb_queue_len(&bl->queue) >= MIRROR_BACKLOG_MAX)) {
 		dev_core_stats_tx_dropped_inc(copy->dev);
 		mirror_count_add(stats, MIRROR_DROPPED, 1);
 		kfree_skb(copy);
+		return;
+	}
+	MIRROR_SKB_CB(copy)->stats = stats;
+	if (later) {
+		copy->next = NULL;
+		*bl->flush_tail = copy;
+		bl->flush_tail = &copy->next;
+		bl->flush_len++;
 		return;
 	}
 	/*
@@ -480,7 +533,6 @@ static void mirror_backlog_add(struct sk_buff *copy,
 	 * copies queued before (mirror_free_work()).
 	 */
 	dev_hold(copy->dev);
-	MIRROR_SKB_CB(copy)->stats = stats;
 	__skb_queue_tail(&bl->queue, copy);
 	WRITE_ONCE(bl->queued, bl->queued + 1);
 	if (skb_queue_len(&bl->queue) == 1)
@@ -881,6 +933,8 @@ static int mirror_probes_attach(void)
 	if (!try_module_get(THIS_MODULE))
 		return -ENOPKG;
 
+	/* Copies queued in a qdisc transmit go when it returns */
+	static_branch_inc(&dev_xmit_flush_needed);
 	err = register_trace_netif_receive_skb(mirror_rx_probe, NULL);
 	if (err)
 		goto err_put;
@@ -894,6 +948,7 @@ err_unregister_rx:
 	unregister_trace_netif_receive_skb(mirror_rx_probe, NULL);
 	tracepoint_synchronize_unregister();
 err_put:
+	static_branch_dec(&dev_xmit_flush_needed);
 	module_put(THIS_MODULE);
 	return err;
 }
@@ -902,6 +957,7 @@ static void mirror_probes_detach(void)
 {
 	unregister_trace_net_dev_start_xmit(mirror_tx_probe, NULL);
 	unregister_trace_netif_receive_skb(mirror_rx_probe, NULL);
+	static_branch_dec(&dev_xmit_flush_needed);
 	module_put(THIS_MODULE);
 }
 
@@ -1948,6 +2004,7 @@ static int mirror_backlogs_alloc(void)
 		struct mirror_backlog *bl = per_cpu_ptr(mirror_backlogs, cpu);
 
 		__skb_queue_head_init(&bl->queue);
+		bl->flush_tail = &bl->flush;
 		set_bit(NAPI_STATE_NO_BUSY_POLL, &bl->napi.state);
 		netif_napi_add(mirror_napi_dev, &bl->napi, mirror_backlog_poll);
 		napi_enable(&bl->napi);
@@ -1982,6 +2039,7 @@ static int __init mirror_init(void)
 	if (err)
 		goto err_wq;
 
+	dev_xmit_set_flush(mirror_backlog_flush);
 	rtnl_lock();
 	netdev_mirror_set_ops(&mirror_ops);
 	rtnl_unlock();
@@ -2006,6 +2064,8 @@ static void __exit mirror_exit(void)
 	 * the replaced arrays and removed taps go.
 	 */
 	tracepoint_synchronize_unregister();
+	/* The transmits that queued copies returned, and sent them */
+	dev_xmit_set_flush(NULL);
 	mirror_backlog_drain();
 	rcu_barrier();
 	destroy_workqueue(mirror_wq);

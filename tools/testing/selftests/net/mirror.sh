@@ -17,6 +17,7 @@ ALL_TESTS="
 	rx_tx_copies
 	other_probes
 	deferred_tx_copies
+	qdisc_tx_copies
 	deferred_overflow
 	same_bytes
 	vlan_tag_kept
@@ -305,8 +306,10 @@ other_probes()
 	echo > /sys/kernel/tracing/trace
 }
 
-# ifb is not LLTX: its transmit runs under its TX lock, so copies wait for
-# BH. It has no ARP and drops what it sends, so only echo requests leave.
+# ifb is not LLTX: without a qdisc its transmit runs under its TX lock,
+# so copies wait for BH (with one, they go when the qdisc run returns:
+# qdisc_tx_copies). It has no ARP and drops what it sends, so only echo
+# requests leave.
 # The per-CPU queue's NAPI, whose device is named "mirror", sent them:
 # napi_poll traces its polls and the copies each sent.
 deferred_tx_copies()
@@ -321,6 +324,7 @@ deferred_tx_copies()
 	fi
 	setup
 	ip -n "$A" link add ifb0 type ifb
+	tc -n "$A" qdisc replace dev ifb0 root noqueue
 	ip -n "$A" addr add 10.0.9.1/24 dev ifb0
 	ip -n "$A" link set ifb0 up
 	check_write "$A" ifb0 d0 ""
@@ -331,10 +335,48 @@ deferred_tx_copies()
 	wait_count "copies of frames sent under the TX lock" \
 		$((pkts + NPINGS)) stat_get "$C" d1 rx_packets
 	echo 0 > $ev/enable
-	check_eq "copies the queue's NAPI sent" "$(awk '
-		/napi_poll: .* for device mirror work / {
-			for (i = 1; i < NF; i++) if ($i == "work") n += $(i + 1)
-		} END { print n + 0 }' /sys/kernel/tracing/trace)" $NPINGS
+	check_eq "copies the queue's NAPI sent" "$(napi_sent)" $NPINGS
+	echo > /sys/kernel/tracing/trace
+
+	log_test "$name"
+	cleanup
+}
+
+# napi_sent: the copies the per-CPU queue's NAPI sent, as traced
+napi_sent()
+{
+	awk '/napi_poll: .* for device mirror work / {
+		for (i = 1; i < NF; i++) if ($i == "work") n += $(i + 1)
+	} END { print n + 0 }' /sys/kernel/tracing/trace
+}
+
+# A source with a qdisc, as a physical NIC has: the copies its qdisc run
+# takes (under the qdisc's locks) go out when __dev_queue_xmit() is done
+# with the qdisc, not through the per-CPU queue's NAPI
+qdisc_tx_copies()
+{
+	local name="copies taken in a qdisc run are sent when it returns"
+	local ev=/sys/kernel/tracing/events/napi/napi_poll pkts q
+
+	RET=0
+	if [ ! -d $ev ]; then
+		log_test_skip "$name" "no napi_poll event in /sys/kernel/tracing"
+		return
+	fi
+	setup
+	check_write "$A" s0 d0 ""
+	for q in pfifo_fast pfifo; do
+		tc -n "$A" qdisc replace dev s0 root $q
+		pkts=$(stat_get "$C" d1 rx_packets)
+		echo > /sys/kernel/tracing/trace
+		echo 1 > $ev/enable
+		ping_s0 || check_eq "pings through $q" lost answered
+		# the echo requests from the qdisc, the replies received
+		wait_count "copies of s0 with $q" $((pkts + 2 * NPINGS)) \
+			stat_get "$C" d1 rx_packets
+		echo 0 > $ev/enable
+		check_eq "copies the queue's NAPI sent ($q)" "$(napi_sent)" 0
+	done
 	echo > /sys/kernel/tracing/trace
 
 	log_test "$name"
@@ -350,8 +392,8 @@ pktgen_in()
 }
 
 # 2000 frames received in one burst with BH off (pktgen), each flooded by
-# a bridge out of ifb0, whose transmit copies wait for BH: the per-CPU
-# queue takes 1000, the others are dropped and counted
+# a bridge out of ifb0 without a qdisc, whose transmit copies wait for
+# BH: the per-CPU queue takes 1000, the others are dropped and counted
 deferred_overflow()
 {
 	local tx drop rx orig dropped d n=2000
@@ -364,6 +406,7 @@ deferred_overflow()
 	fi
 	setup
 	ip -n "$A" link add ifb0 type ifb
+	tc -n "$A" qdisc replace dev ifb0 root noqueue
 	ip -n "$A" link add pg0 type dummy
 	ip -n "$A" link add br0 type bridge
 	for d in ifb0 pg0; do
