@@ -257,16 +257,17 @@ static const struct mirror_opts mirror_default_opts = {
  *	do their packets
  * @queued: copies ever queued here; written by this CPU only
  * @done: of those, the copies sent or dropped; written by the NAPI poll
- * @flush: copies that this CPU's outermost qdisc transmit took, in order,
- *	sent when it returns (mirror_backlog_flush()): within the RCU
- *	read-side section they were taken in, so that they pin nothing
+ * @flush: copies that this CPU's outermost qdisc transmit, or a qdisc run
+ *	of net_tx_action(), took, in order, sent when it returns
+ *	(mirror_backlog_flush()): within the RCU read-side section they
+ *	were taken in, so that they pin nothing
  * @flush_tail: where the next of them goes
  * @flush_len: how many there are
  *
  * @queue takes no lock: it is used by its own CPU with BH disabled and,
  * while that CPU is offline, by the one its NAPI moved to, which is done
  * with it before the CPU comes back (mirror_cpu_prepare()). @flush is
- * empty except inside such a transmit.
+ * empty except inside such a transmit or run.
  */
 struct mirror_backlog {
 	struct sk_buff_head	queue;
@@ -458,11 +459,11 @@ static int mirror_backlog_poll(struct napi_struct *napi, int budget)
 }
 
 /*
- * Send the copies that this CPU's outermost qdisc transmit took, now that
- * it returns (dev_xmit_set_flush()): no NAPI round for a frame's copies,
- * and those of a qdisc run's frames go together. A copy's transmit may
- * run a destination's qdisc whose frames are mirrored in turn: their
- * copies wait for the NAPI.
+ * Send the copies that this CPU's outermost qdisc transmit, or qdisc run
+ * from net_tx_action(), took, now that it returns (dev_xmit_set_flush()):
+ * no NAPI round for a frame's copies, and those of a qdisc run's frames go
+ * together. A copy's transmit may run a destination's qdisc whose frames
+ * are mirrored in turn: their copies wait for the NAPI.
  */
 static void mirror_backlog_flush(void)
 {

@@ -18,6 +18,7 @@ ALL_TESTS="
 	other_probes
 	deferred_tx_copies
 	qdisc_tx_copies
+	throttled_tx_copies
 	deferred_overflow
 	same_bytes
 	vlan_tag_kept
@@ -377,6 +378,46 @@ qdisc_tx_copies()
 		echo 0 > $ev/enable
 		check_eq "copies the queue's NAPI sent ($q)" "$(napi_sent)" 0
 	done
+	echo > /sys/kernel/tracing/trace
+
+	log_test "$name"
+	cleanup
+}
+
+# A qdisc that holds frames back (htb) sends them later from
+# net_tx_action(), under the TX lock of ifb0, which is not LLTX: their
+# copies too go out when that qdisc run returns, not through the per-CPU
+# queue's NAPI. htb's overlimits say that it held frames back.
+throttled_tx_copies()
+{
+	local name="copies of frames a throttled qdisc sends later skip the queue"
+	local ev=/sys/kernel/tracing/events/napi/napi_poll pkts over
+
+	RET=0
+	if [ ! -d $ev ]; then
+		log_test_skip "$name" "no napi_poll event in /sys/kernel/tracing"
+		return
+	fi
+	setup
+	ip -n "$A" link add ifb0 type ifb
+	tc -n "$A" qdisc replace dev ifb0 root handle 1: htb default 1
+	tc -n "$A" class add dev ifb0 parent 1: classid 1:1 \
+		htb rate 200kbit burst 1600 cburst 1600
+	ip -n "$A" addr add 10.0.9.1/24 dev ifb0
+	ip -n "$A" link set ifb0 up
+	check_write "$A" ifb0 d0 ""
+	pkts=$(stat_get "$C" d1 rx_packets)
+	echo > /sys/kernel/tracing/trace
+	echo 1 > $ev/enable
+	# 1042-byte frames every 10 ms, at 200 kbit/s: one in four fits
+	in_ns "$A" ping -q -c "$NPINGS" -i 0.01 -s 1000 -W 0.1 10.0.9.2 > /dev/null
+	wait_count "copies of the throttled frames" $((pkts + NPINGS)) \
+		stat_get "$C" d1 rx_packets
+	echo 0 > $ev/enable
+	over=$(tc -n "$A" -s qdisc show dev ifb0 |
+		sed -n 's/.*overlimits \([0-9]*\).*/\1/p' | head -1)
+	[ "${over:-0}" -gt 0 ] || check_eq "frames htb held back" none some
+	check_eq "copies the queue's NAPI sent" "$(napi_sent)" 0
 	echo > /sys/kernel/tracing/trace
 
 	log_test "$name"
