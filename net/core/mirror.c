@@ -45,7 +45,7 @@
 
 /* Copies a CPU may hold back while it owns a source's TX lock */
 #define MIRROR_BACKLOG_MAX	1000
-/* Copies a transmit sends when it returns, at most; the rest wait */
+/* Copies a transmit or qdisc run sends when it returns, at most */
 #define MIRROR_FLUSH_MAX	NAPI_POLL_WEIGHT
 
 /* Which of the source's frames an entry copies, as in IFLA_MIRROR */
