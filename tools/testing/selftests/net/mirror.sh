@@ -410,8 +410,11 @@ throttled_tx_copies()
 	pkts=$(stat_get "$C" d1 rx_packets)
 	echo > /sys/kernel/tracing/trace
 	echo 1 > $ev/enable
-	# 1042-byte frames every 10 ms, at 20 kbit/s: one each 0.42 s leaves
-	in_ns "$A" ping -q -c "$NPINGS" -i 0.01 -s 1000 -W 0.1 10.0.9.2 > /dev/null
+	# 1042-byte frames every 10 ms, at 20 kbit/s: one each 0.42 s leaves;
+	# a socket buffer for all (ping's own holds one frame, and the
+	# others would fail while it waits in the qdisc)
+	in_ns "$A" ping -q -c "$NPINGS" -i 0.01 -s 1000 -S 65536 -W 0.1 \
+		10.0.9.2 > /dev/null
 	held=$(tc -n "$A" -s qdisc show dev ifb0 |
 		sed -n 's/.*backlog [0-9.]*[KM]*b \([0-9]*\)p.*/\1/p' | head -1)
 	[ "${held:-0}" -gt 0 ] || check_eq "frames htb held after ping" 0 "some"
