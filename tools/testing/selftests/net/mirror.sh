@@ -403,7 +403,7 @@ throttled_tx_copies()
 	ip -n "$A" link add ifb0 type ifb
 	tc -n "$A" qdisc replace dev ifb0 root handle 1: htb default 1
 	tc -n "$A" class add dev ifb0 parent 1: classid 1:1 \
-		htb rate 20kbit burst 1600 cburst 1600
+		htb rate 20kbit burst 1600 cburst 1600 quantum 1514
 	ip -n "$A" addr add 10.0.9.1/24 dev ifb0
 	ip -n "$A" link set ifb0 up
 	check_write "$A" ifb0 d0 ""
