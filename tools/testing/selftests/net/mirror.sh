@@ -307,6 +307,17 @@ other_probes()
 	echo > /sys/kernel/tracing/trace
 }
 
+# ifb_source QDISC...: ifb0 in $A at 10.0.9.1 with root qdisc QDISC,
+# mirrored to d0 (deferred_tx_copies says why ifb)
+ifb_source()
+{
+	ip -n "$A" link add ifb0 type ifb
+	tc -n "$A" qdisc replace dev ifb0 root "$@"
+	ip -n "$A" addr add 10.0.9.1/24 dev ifb0
+	ip -n "$A" link set ifb0 up
+	check_write "$A" ifb0 d0 ""
+}
+
 # ifb is not LLTX: without a qdisc its transmit runs under its TX lock,
 # so copies wait for BH (with one, they go when the qdisc run returns:
 # qdisc_tx_copies). It has no ARP and drops what it sends, so only echo
@@ -324,11 +335,7 @@ deferred_tx_copies()
 		return
 	fi
 	setup
-	ip -n "$A" link add ifb0 type ifb
-	tc -n "$A" qdisc replace dev ifb0 root noqueue
-	ip -n "$A" addr add 10.0.9.1/24 dev ifb0
-	ip -n "$A" link set ifb0 up
-	check_write "$A" ifb0 d0 ""
+	ifb_source noqueue
 	pkts=$(stat_get "$C" d1 rx_packets)
 	echo > /sys/kernel/tracing/trace
 	echo 1 > $ev/enable
@@ -400,13 +407,9 @@ throttled_tx_copies()
 		return
 	fi
 	setup
-	ip -n "$A" link add ifb0 type ifb
-	tc -n "$A" qdisc replace dev ifb0 root handle 1: htb default 1
+	ifb_source handle 1: htb default 1
 	tc -n "$A" class add dev ifb0 parent 1: classid 1:1 \
 		htb rate 20kbit burst 1600 cburst 1600 quantum 1514
-	ip -n "$A" addr add 10.0.9.1/24 dev ifb0
-	ip -n "$A" link set ifb0 up
-	check_write "$A" ifb0 d0 ""
 	pkts=$(stat_get "$C" d1 rx_packets)
 	echo > /sys/kernel/tracing/trace
 	echo 1 > $ev/enable
