@@ -213,6 +213,8 @@ struct mirror_tap {
  * @dead_rates: entries whose rate state goes with the array
  * @dirs: the directions of all entries, so that a frame that none copies
  *	costs the probe one test
+ * @sampled: the directions in which every entry samples, so that the
+ *	probe itself may skip a frame that all of them skip
  * @count: number of destinations
  * @dest: destinations in the order they were added, each holding a
  *	reference on its device
@@ -225,6 +227,7 @@ struct netdev_mirror {
 	unsigned long		dead;
 	unsigned long		dead_rates;
 	u32			dirs;
+	u32			sampled;
 	unsigned int		count;
 	struct mirror_dest	dest[] __counted_by(count);
 };
@@ -623,26 +626,35 @@ static int mirror_trim(struct sk_buff *copy, const struct mirror_dest *d)
 }
 
 /*
- * Whether sampling picks this frame for @d: after each pick the next
- * comes a random 1..2N-1 frames later, N on average, so that no
- * periodic pattern in the traffic is favoured. Counted per CPU; a
- * countdown longer than N allows (N was just lowered) ends at once.
+ * Whether sampling skips this frame for @d, which samples: after each
+ * pick the next comes a random 1..2N-1 frames later, N on average, so
+ * that no periodic pattern in the traffic is favoured. Counted per CPU;
+ * a countdown longer than N allows (N was just lowered) ends at once.
  */
+static bool mirror_skips(const struct mirror_dest *d)
+{
+	u32 left = __this_cpu_read(d->stats->skip);
+
+	return left > 1 && left <= 2 * d->opts.sample - 1;
+}
+
+static void mirror_skip(const struct mirror_dest *d)
+{
+	__this_cpu_dec(d->stats->skip);
+	mirror_count_add(d->stats, MIRROR_SKIPPED, 1);
+}
+
+/* Whether sampling picks this frame for @d; if so, when the next comes */
 static bool mirror_sampled(const struct mirror_dest *d)
 {
-	u32 max = 2 * d->opts.sample - 1;
-	u32 left;
-
 	if (likely(d->opts.sample <= 1))
 		return true;
-
-	left = __this_cpu_read(d->stats->skip);
-	if (left > 1 && left <= max) {
-		__this_cpu_write(d->stats->skip, left - 1);
-		mirror_count_add(d->stats, MIRROR_SKIPPED, 1);
+	if (mirror_skips(d)) {
+		mirror_skip(d);
 		return false;
 	}
-	__this_cpu_write(d->stats->skip, get_random_u32_inclusive(1, max));
+	__this_cpu_write(d->stats->skip,
+			 get_random_u32_inclusive(1, 2 * d->opts.sample - 1));
 	return true;
 }
 
@@ -788,16 +800,6 @@ static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
 	int defer = -1;
 	unsigned int i;
 
-	if (skb->mirror_copy)
-		return;
-
-	/* Skip what the packet taps skip: frames looped back to us (already
-	 * mirrored on transmit) and emergency memory.
-	 */
-	if (rx && unlikely(skb->pkt_type == PACKET_LOOPBACK ||
-			   skb_pfmemalloc(skb)))
-		return;
-
 	for (i = 0; i < m->count; i++) {
 		const struct mirror_dest *d = &m->dest[i];
 
@@ -816,17 +818,55 @@ static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
 }
 
 /*
- * The probes run for every frame of every device while any mirror
- * exists: test for one before calling into mirror_frame(), whose
- * register saves an unmirrored frame would otherwise pay for.
- * Tracepoint probes run with preemption disabled.
+ * Whether every entry of @m that copies frames of @dir, all of which
+ * sample, skips this frame; then each of them does. No entry is changed
+ * otherwise.
  */
+static bool mirror_all_skip(const struct netdev_mirror *m, u32 dir)
+{
+	const struct mirror_dest *d, *end = m->dest + m->count;
+
+	for (d = m->dest; d < end; d++)
+		if ((d->opts.dir & dir) && !mirror_skips(d))
+			return false;
+	for (d = m->dest; d < end; d++)
+		if (d->opts.dir & dir)
+			mirror_skip(d);
+	return true;
+}
+
+/*
+ * The probes run for every frame of every device while any mirror
+ * exists. What most frames need is decided here, inline, before calling
+ * into mirror_frame(), whose register saves they would otherwise pay
+ * for: that the source has no entry for their direction, and that
+ * sampling skips them. Tracepoint probes run with preemption disabled.
+ */
+static __always_inline void mirror_probe(struct sk_buff *skb,
+					 const struct net_device *dev,
+					 const struct netdev_mirror *m,
+					 bool rx)
+{
+	u32 dir = rx ? MIRROR_RX : MIRROR_TX;
+
+	if (!(m->dirs & dir) || skb->mirror_copy)
+		return;
+	/* Skip what the packet taps skip: frames looped back to us (already
+	 * mirrored on transmit) and emergency memory.
+	 */
+	if (rx && unlikely(skb->pkt_type == PACKET_LOOPBACK ||
+			   skb_pfmemalloc(skb)))
+		return;
+	if (!(m->sampled & dir) || !mirror_all_skip(m, dir))
+		mirror_frame(skb, dev, m, rx);
+}
+
 static void mirror_rx_probe(void *unused, struct sk_buff *skb)
 {
 	const struct netdev_mirror *m = rcu_dereference_sched(skb->dev->mirror);
 
-	if (unlikely(m) && (m->dirs & MIRROR_RX))
-		mirror_frame(skb, skb->dev, m, true);
+	if (unlikely(m))
+		mirror_probe(skb, skb->dev, m, true);
 }
 
 static void mirror_tx_probe(void *unused, const struct sk_buff *skb,
@@ -839,8 +879,8 @@ static void mirror_tx_probe(void *unused, const struct sk_buff *skb,
 	 * and sends it on unchanged: cloning only marks it cloned, after
 	 * which no one writes to its data without making a private copy.
 	 */
-	if (unlikely(m) && (m->dirs & MIRROR_TX))
-		mirror_frame((struct sk_buff *)skb, dev, m, false);
+	if (unlikely(m))
+		mirror_probe((struct sk_buff *)skb, dev, m, false);
 }
 
 /*
@@ -857,8 +897,8 @@ static int mirror_tap_rcv(struct sk_buff *skb, struct net_device *dev,
 {
 	const struct netdev_mirror *m = rcu_dereference(dev->mirror);
 
-	if (dev != orig_dev && m && (m->dirs & MIRROR_RX))
-		mirror_frame(skb, dev, m, true);
+	if (dev != orig_dev && m)
+		mirror_probe(skb, dev, m, true);
 	consume_skb(skb);
 	return NET_RX_SUCCESS;
 }
@@ -1161,6 +1201,20 @@ static struct netdev_mirror *mirror_alloc(struct net_device *source,
 	return m;
 }
 
+/* The directions @m's entries copy, and those in which all of them sample */
+static void mirror_set_dirs(struct netdev_mirror *m)
+{
+	u32 unsampled = 0;
+	unsigned int i;
+
+	for (i = 0; i < m->count; i++) {
+		m->dirs |= m->dest[i].opts.dir;
+		if (m->dest[i].opts.sample <= 1)
+			unsampled |= m->dest[i].opts.dir;
+	}
+	m->sampled = m->dirs & ~unsampled;
+}
+
 /*
  * An array replaced by another may still be read by a probe, and the
  * counters of an entry it alone had (@dead) by a copy in a backlog,
@@ -1357,8 +1411,7 @@ static int mirror_edit_commit(struct mirror_edit *e)
 		if (!new)
 			goto err_free;
 		memcpy(new->dest, e->dest, e->count * sizeof(*e->dest));
-		for (i = 0; i < e->count; i++)
-			new->dirs |= e->dest[i].opts.dir;
+		mirror_set_dirs(new);
 		if (new->dirs & MIRROR_RX) {
 			new->tap = old ? old->tap : NULL;
 			if (!new->tap)
@@ -1444,10 +1497,9 @@ static void mirror_remove(struct netdev_mirror *old, unsigned int i)
 		memcpy(new->dest, old->dest, i * sizeof(*new->dest));
 		memcpy(new->dest + i, old->dest + i + 1,
 		       (n - i) * sizeof(*new->dest));
-		for (j = 0; j < n; j++) {
-			new->dirs |= new->dest[j].opts.dir;
+		for (j = 0; j < n; j++)
 			mirror_session_hold(&new->dest[j]);
-		}
+		mirror_set_dirs(new);
 		if (new->dirs & MIRROR_RX)
 			new->tap = old->tap;
 	}

@@ -49,6 +49,7 @@ ALL_TESTS="
 	nl_directions
 	nl_snaplen
 	nl_sample
+	nl_sample_two
 	nl_change_under_traffic
 	nl_counters
 	nl_drop_counters
@@ -1749,6 +1750,43 @@ nl_sample()
 	check_eq "packets and skipped, after the change: all 5004 frames" \
 		$(($(mirror_entry "$A" s0 d0 stats.packets) +
 		   $(mirror_entry "$A" s0 d0 stats.skipped))) 5004
+
+	log_test "$name"
+	cleanup
+}
+
+# Two entries sampling at their own rates, one of them both ways: a
+# frame both skip is skipped by each, one that either picks leaves the
+# other's countdown as it would be alone
+nl_sample_two()
+{
+	local name="netlink: two sampled entries each pick and count every frame"
+	local pd pe nd ne
+
+	RET=0
+	nl_check "$name" || return
+	setup
+	ip -n "$A" link add e0 up type dummy
+	ip -n "$A" link set s0 mirror add d0 direction tx sample 2
+	ip -n "$A" link set s0 mirror add e0 direction both sample 3
+	pd=$(stat_get "$C" d1 rx_packets)
+	pe=$(stat_get "$A" e0 tx_packets)
+	ping_in "$A" -f -c 1000 -W 2 10.0.0.2 ||
+		check_eq "ping flood through the source" failed ok
+	sleep 0.5
+	nd=$(($(stat_get "$C" d1 rx_packets) - pd))
+	ne=$(($(stat_get "$A" e0 tx_packets) - pe))
+	# 500 and 667 expected, standard deviations 13 and 15
+	check_eq "d0's copies of 1000 frames sent ($nd) within 400..600" \
+		"$((nd >= 400 && nd <= 600 ? 1 : 0))" 1
+	check_eq "e0's copies of 2000 frames ($ne) within 567..767" \
+		"$((ne >= 567 && ne <= 767 ? 1 : 0))" 1
+	check_eq "d0's packets" "$(mirror_entry "$A" s0 d0 stats.packets)" "$nd"
+	check_eq "e0's packets" "$(mirror_entry "$A" s0 e0 stats.packets)" "$ne"
+	check_eq "d0's packets and skipped: every frame s0 sent" \
+		$((nd + $(mirror_entry "$A" s0 d0 stats.skipped))) 1000
+	check_eq "e0's packets and skipped: every frame s0 sent and received" \
+		$((ne + $(mirror_entry "$A" s0 e0 stats.skipped))) 2000
 
 	log_test "$name"
 	cleanup
