@@ -75,7 +75,11 @@ entry_sum() {
 # measure CONFIG [TX_PER RX_PER DEST...]: rates on PG_DEV in both modes;
 # with destinations, the copies they sent, TX_PER (RX_PER) due per frame
 # sent (received; a device that can refuse frames, one not dummy0, is
-# asked how many it sent). With ENTRY_SUM, the frames dummy0's entry
+# asked how many it sent). With OFFERED, a peer on the source's egress
+# hook, which copies each frame pktgen offers before the qdisc may refuse
+# it: pktgen offers a frame its qdisc refused again, and counts it as an
+# error (its result's, the last "errors:"), so copies are due per frame
+# sent and error. With ENTRY_SUM, the frames dummy0's entry
 # accounted for (copied, skipped, over the rate) against those sent;
 # with COPY_BYTES, the bytes dummy1 sent against COPY_BYTES a copy.
 # bench.sh runs the VM under icount, where translating code costs the
@@ -94,6 +98,9 @@ measure() {
 		pps=$(run $mode "$count")
 		frames=$(($(sent "$src") - frames))
 		[ $path = tx ] && [ "$src" != dummy0 ] || frames=$count
+		[ $path = rx ] || [ -z "${OFFERED:-}" ] ||
+			frames=$((count + $(sed -n 's/.*errors: \([0-9]*\).*/\1/p' \
+				"$pgctl/$src" | tail -n 1)))
 		echo "RESULT $kernel $config $path $pps"
 		[ -z "$per" ] ||
 			echo "COPIES $kernel $config $path $(($(sent "${@:4}") - before)) $((per * frames))"
@@ -212,8 +219,45 @@ row_dest_qdisc() {
 	mirror dummy0 -dummy1
 }
 
-# A source with a qdisc, as a physical NIC has: its transmit copies wait
-# in the per-CPU queue for BH (the deferred path)
+# A destination with a pass-through egress hook: the mirror's copies,
+# like tc mirred's, go through dev_queue_xmit() and meet it
+row_dest_hook() {
+	tc qdisc add dev dummy1 clsact
+	tc filter add dev dummy1 egress matchall action pass
+	mirror dummy0 dummy1
+	measure dest-hook 1 1 dummy1
+	mirror dummy0 -dummy1
+	tc_mirred dummy0 dummy1
+	measure dest-hook-tc-mirred 1 1 dummy1
+	tc qdisc del dev dummy0 clsact
+	tc qdisc del dev dummy1 clsact
+}
+
+# peers CONFIG SRC: on the source SRC, already measured unmirrored as
+# CONFIG, each peer copying to dummy1 (CONFIG-tc-mirred, -nft-dup) and,
+# with a new skb per frame (PG_FLAG !SHARED, as row_bpf explains),
+# unmirrored, mirrored and by the BPF program (CONFIG-unshared,
+# -mirror-unshared, -bpf); pktgen's other settings come from the caller
+peers() {
+	local config=$1 src=$2
+
+	tc_mirred "$src" dummy1
+	OFFERED=1 measure "$config-tc-mirred" 1 1 dummy1
+	tc qdisc del dev "$src" clsact
+	nft_dup "$src" dummy1
+	OFFERED=1 measure "$config-nft-dup" 1 1 dummy1
+	nft delete table netdev bench
+	PG_FLAG='!SHARED' measure "$config-unshared"
+	mirror "$src" dummy1
+	PG_FLAG='!SHARED' measure "$config-mirror-unshared" 1 1 dummy1
+	mirror "$src" -dummy1
+	bpf_clone "$src"
+	OFFERED=1 PG_FLAG='!SHARED' measure "$config-bpf" 1 1 dummy1
+	tc qdisc del dev "$src" clsact
+}
+
+# A source with a qdisc, as a physical NIC has: its transmit copies are
+# sent once its qdisc transmit returns (the deferred path)
 row_source_qdisc() {
 	tc qdisc replace dev dummy0 root pfifo_fast
 	measure src-pfifo_fast
@@ -221,10 +265,7 @@ row_source_qdisc() {
 		mirror dummy0 dummy1
 		measure src-pfifo_fast-mirror 1 1 dummy1
 		mirror dummy0 -dummy1
-		# its peer on the same source
-		tc_mirred dummy0 dummy1
-		measure src-pfifo_fast-tc-mirred 1 1 dummy1
-		tc qdisc del dev dummy0 clsact
+		peers src-pfifo_fast dummy0
 	fi
 	tc qdisc del dev dummy0 root
 }
@@ -262,15 +303,34 @@ row_tc_mirred() {
 	tc qdisc del dev dummy0 clsact
 }
 
-row_nft_dup() {
+# nft_dup SRC DEST: nft netdev dup from both of SRC's hooks to DEST, in
+# table bench
+nft_dup() {
 	nft -f - <<-EOF
 	table netdev bench {
-		chain in { type filter hook ingress device dummy0 priority 0; dup to dummy1; }
-		chain out { type filter hook egress device dummy0 priority 0; dup to dummy1; }
+		chain in { type filter hook ingress device $1 priority 0; dup to $2; }
+		chain out { type filter hook egress device $1 priority 0; dup to $2; }
 	}
 	EOF
+}
+
+row_nft_dup() {
+	nft_dup dummy0 dummy1
 	measure nft-dup 1 1 dummy1
 	nft delete table netdev bench
+}
+
+# bpf_clone SRC: the program, compiled for dummy1's ifindex, on both of
+# SRC's clsact hooks
+bpf_clone() {
+	local obj=/tmp/bench-bpf.o
+
+	clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
+		-DDEST_IFINDEX="$(cat /sys/class/net/dummy1/ifindex)" \
+		-c "$here/bpf-clone.c" -o $obj
+	tc qdisc add dev "$1" clsact
+	tc filter add dev "$1" egress bpf direct-action obj $obj sec tc
+	tc filter add dev "$1" ingress bpf direct-action obj $obj sec tc
 }
 
 # The programmable peer: a tc program calling bpf_clone_redirect()
@@ -279,16 +339,9 @@ row_nft_dup() {
 # (pskb_expand_head() refuses a shared skb): both it and its baseline
 # run with pktgen's "flag !SHARED", a new skb per frame.
 row_bpf() {
-	local obj=/tmp/bench-bpf.o
-
 	PG_FLAG='!SHARED' measure none-unshared
 	[ "$kernel" != n ] || return 0
-	clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
-		-DDEST_IFINDEX="$(cat /sys/class/net/dummy1/ifindex)" \
-		-c "$here/bpf-clone.c" -o $obj
-	tc qdisc add dev dummy0 clsact
-	tc filter add dev dummy0 egress bpf direct-action obj $obj sec tc
-	tc filter add dev dummy0 ingress bpf direct-action obj $obj sec tc
+	bpf_clone dummy0
 	PG_FLAG='!SHARED' measure bpf-clone-redirect 1 1 dummy1
 	tc qdisc del dev dummy0 clsact
 	mirror dummy0 dummy1
@@ -318,10 +371,7 @@ row_virtio() {
 		PG_DEV=$vs DST_MAC=02:00:00:00:00:99 \
 			measure virtio-src-mirror 1 1 dummy1
 		mirror "$vs" -dummy1
-		tc_mirred "$vs" dummy1
-		PG_DEV=$vs DST_MAC=02:00:00:00:00:99 \
-			measure virtio-src-tc-mirred 1 1 dummy1
-		tc qdisc del dev "$vs" clsact
+		PG_DEV=$vs DST_MAC=02:00:00:00:00:99 peers virtio-src "$vs"
 		mirror dummy0 "$vd"
 		measure virtio-dest 1 1 "$vd"
 		mirror dummy0 "-$vd"
@@ -532,7 +582,7 @@ if [ "$kernel" = n ]; then
 	rows=(row_none row_source_qdisc row_bpf row_virtio row_gso)
 else
 	rows=(row_none row_other row_mirror row_options row_dest_qdisc
-	      row_source_qdisc row_sources row_tc_mirred row_nft_dup
+	      row_dest_hook row_source_qdisc row_sources row_tc_mirred row_nft_dup
 	      row_bpf row_floor row_tcpdump row_virtio row_gso row_session
 	      row_upper)
 fi

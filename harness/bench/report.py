@@ -43,13 +43,16 @@ ROWS = [
     ('y', 'dest-pfifo_fast', 'mirrored, destination with pfifo_fast',
      'none', 1),
     ('y', 'dest-fq_codel', 'mirrored, destination with fq_codel', 'none', 1),
+    ('y', 'dest-hook', 'mirrored, destination with an egress hook (pass)',
+     'none', 1),
+    ('y', 'dest-hook-tc-mirred',
+     'tc mirred, destination with an egress hook (pass)', 'none', 1),
     ('n', 'src-pfifo_fast', 'CONFIG_NET_MIRROR=n, source with pfifo_fast',
      None, 0),
     ('y', 'src-pfifo_fast', 'no mirror, source with pfifo_fast', None, 0),
     ('y', 'src-pfifo_fast-mirror',
      'mirrored, source with pfifo_fast (tx: deferred)', 'src-pfifo_fast', 1),
-    ('y', 'src-pfifo_fast-tc-mirred',
-     'tc matchall mirred, source with pfifo_fast', 'src-pfifo_fast', 1),
+    # (the peers on this source are inserted here: SOURCE_PEERS)
     ('n', 'none-1500', 'CONFIG_NET_MIRROR=n, 1514-byte frames', None, 0),
     ('y', 'none-1500', 'no mirror, 1514-byte frames', None, 0),
     ('y', 'mirror-1dest-1500', 'mirrored, 1514-byte frames', 'none-1500', 1),
@@ -80,8 +83,7 @@ ROWS = [
     ('y', 'virtio-src', 'no mirror, virtio-net source', None, 0),
     ('y', 'virtio-src-mirror', 'mirrored, virtio-net source (tx: deferred)',
      'virtio-src', 1),
-    ('y', 'virtio-src-tc-mirred', 'tc matchall mirred, virtio-net source',
-     'virtio-src', 1),
+    # (the peers on this source are inserted here: SOURCE_PEERS)
     ('y', 'virtio-dest', 'mirrored to virtio-net (mq, pfifo_fast)', 'none',
      1),
     ('y', 'virtio-dest-tc-mirred', 'tc mirred to virtio-net (mq, pfifo_fast)',
@@ -109,6 +111,24 @@ for proto, what, unmirrored in (('tcp', 'TCP stream', None),
         ('y', f'{proto}-tc-mirred', f'{what}, tc mirred to a GSO destination',
          unmirrored, 1),
     ]
+# Each peer on the sources with a qdisc, after the source's mirror row:
+# tc mirred and nft dup against the source unmirrored, the BPF program
+# and the mirror it is compared with against the source sending a new skb
+# per frame (guest.sh's peers())
+SOURCE_PEERS = (
+    ('tc-mirred', 'tc matchall mirred', '', 1),
+    ('nft-dup', 'nft netdev dup', '', 1),
+    ('unshared', 'no mirror, a new skb per frame', None, 0),
+    ('mirror-unshared', 'mirrored, a new skb per frame', '-unshared', 1),
+    ('bpf', 'tc BPF bpf_clone_redirect(), a new skb per frame', '-unshared',
+     1),
+)
+for src, what in (('src-pfifo_fast', 'source with pfifo_fast'),
+                  ('virtio-src', 'virtio-net source')):
+    i = next(i for i, r in enumerate(ROWS) if r[1] == f'{src}-mirror') + 1
+    ROWS[i:i] = [('y', f'{src}-{peer}', f'{label}, {what}',
+                  None if base is None else src + base, per)
+                 for peer, label, base, per in SOURCE_PEERS]
 PATHS = ('tx', 'rx')
 
 
@@ -191,17 +211,22 @@ def targets(path):
               ratio(per_copy(row_of('mirror-unshared'), path),
                     per_copy(row_of('bpf-clone-redirect'), path)),
               ('<=', 0.8)))
-    # Like for like: tc mirred on the same source, into the same
+    # Like for like: each peer on the same source, into the same
     # destination; the deferred path (a source with a qdisc, transmit)
     # against 0.8, the direct one against 0.6
-    for config, name, peer in (
-            ('src-pfifo_fast-mirror', 'source with a qdisc',
-             'src-pfifo_fast-tc-mirred'),
-            ('virtio-src-mirror', 'virtio-net source',
-             'virtio-src-tc-mirred'),
-            ('virtio-dest', 'virtio-net destination',
-             'virtio-dest-tc-mirred')):
-        want = 0.8 if path == 'tx' and config != 'virtio-dest' else 0.6
+    pairs = [(f'{src}-mirror{sfx}', name, f'{src}-{peer}')
+             for src, name in (('src-pfifo_fast', 'source with pfifo_fast'),
+                               ('virtio-src', 'virtio-net source'))
+             for sfx, peer in (('', 'tc-mirred'), ('', 'nft-dup'),
+                               ('-unshared', 'bpf'))]
+    pairs += [('dest-hook', 'destination with an egress hook',
+               'dest-hook-tc-mirred'),
+              ('virtio-dest', 'virtio-net destination',
+               'virtio-dest-tc-mirred')]
+    for config, name, peer in pairs:
+        deferred = config.startswith(('src-', 'virtio-src'))
+        # the BPF program as on dummy0 (below: no frame to share)
+        want = 0.8 if (path == 'tx' and deferred) or 'bpf' in peer else 0.6
         t.append((f'per-copy cost, {name} vs {peer}',
                   ratio(per_copy(row_of(config), path),
                         per_copy(row_of(peer), path)), ('<=', want)))
@@ -265,14 +290,20 @@ md.append(f'Base: {base}; QEMU TCG guest, one vCPU, `-icount shift=0`: '
           'a tc program calling `bpf_clone_redirect()` (JIT-compiled) on '
           'clsact ingress and egress, with pktgen\'s `flag !SHARED`, as '
           'the program may write to the frame, and so its baseline and '
-          'the mirror it is compared with.\n')
+          'the mirror it is compared with; each peer (tc mirred, nft dup, '
+          'the BPF program) also on the two sources with a qdisc, and tc '
+          'mirred into a destination with a pass-through egress hook, '
+          'where the mirror\'s copies also take dev_queue_xmit().\n')
 md.append('*instr/copy* is what each copy adds over the same path '
           'unmirrored (the row named in `harness/bench/report.py`), divided '
           'by the copies per frame; *copies* says whether the destinations '
           'sent every copy due in every run (tcpdump: captured every '
           'frame; the sample and rate rows: the entry accounted for every '
           'frame, copied, skipped or over the rate; the snaplen row: '
-          'also 128 bytes a copy): a row that lost copies is marked '
+          'also 128 bytes a copy; a peer on a virtio-net source\'s egress '
+          'hook: one copy per frame pktgen offered, as it offers a frame '
+          'the qdisc refused again, so its cost per copy is up to 1% high): '
+          'a row that lost copies is marked '
           'INVALID, the targets computed from it read "invalid", and '
           '`make bench` exits 1.\n')
 md.append('Reproduce: `make bench` (`ROUNDS=N` for more rounds).\n')
