@@ -826,12 +826,14 @@ static bool mirror_all_skip(const struct netdev_mirror *m, u32 dir)
 {
 	const struct mirror_dest *d, *end = m->dest + m->count;
 
-	for (d = m->dest; d < end; d++)
+	for (d = m->dest; d < end; d++) {
 		if ((d->opts.dir & dir) && !mirror_skips(d))
 			return false;
-	for (d = m->dest; d < end; d++)
+	}
+	for (d = m->dest; d < end; d++) {
 		if (d->opts.dir & dir)
 			mirror_skip(d);
+	}
 	return true;
 }
 
