@@ -19,6 +19,7 @@ ALL_TESTS="
 	deferred_tx_copies
 	qdisc_tx_copies
 	throttled_tx_copies
+	flush_overflow_order
 	deferred_overflow
 	same_bytes
 	vlan_tag_kept
@@ -419,14 +420,79 @@ throttled_tx_copies()
 	# others would fail while it waits in the qdisc)
 	in_ns "$A" ping -q -c "$NPINGS" -i 0.01 -s 1000 -S 65536 -W 0.1 \
 		10.0.9.2 > /dev/null
-	held=$(tc -n "$A" -s qdisc show dev ifb0 |
-		sed -n 's/.*backlog [0-9.]*[KM]*b \([0-9]*\)p.*/\1/p' | head -1)
+	held=$(qdisc_backlog "$A" ifb0)
 	[ "${held:-0}" -gt 0 ] || check_eq "frames htb held after ping" 0 "some"
 	wait_count "copies of the throttled frames" $((pkts + NPINGS)) \
 		stat_get "$C" d1 rx_packets
 	echo 0 > $ev/enable
 	check_eq "copies the queue's NAPI sent" "$(napi_sent)" 0
 	echo > /sys/kernel/tracing/trace
+
+	log_test "$name"
+	cleanup
+}
+
+# qdisc_backlog NS DEV: the frames DEV's root qdisc holds
+qdisc_backlog()
+{
+	tc -n "$1" -s qdisc show dev "$2" |
+		sed -n 's/.*backlog [0-9.]*[KM]*b \([0-9]*\)p.*/\1/p' | head -1
+}
+
+qdisc_backlog_is()
+{
+	[ "$(qdisc_backlog "$1" "$2")" = "$3" ]
+}
+
+# A qdisc run longer than one flush holds (64 copies): plug holds N echo
+# requests, then lets them all go in one run of net_tx_action() (its
+# quota 256 frames with dev_weight_tx_bias 4). The copies past the 64th
+# wait for the per-CPU queue's NAPI, and none overtakes an earlier one.
+flush_overflow_order()
+{
+	local name="copies past 64 in one qdisc run wait for BH, in order"
+	local ev=/sys/kernel/tracing/events/napi/napi_poll n=100
+	local bias dir pid tpid seqs
+
+	RET=0
+	if [ ! -d $ev ]; then
+		log_test_skip "$name" "no napi_poll event in /sys/kernel/tracing"
+		return
+	fi
+	setup
+	if ! tc -n "$A" qdisc replace dev s0 root plug 2> /dev/null; then
+		log_test_skip "$name" "no plug qdisc"
+		cleanup
+		return
+	fi
+	check_write "$A" s0 d0 ""
+	bias=$(sysctl -n net.core.dev_weight_tx_bias)
+	sysctl -qw net.core.dev_weight_tx_bias=4
+	dir=$(mktemp -d)
+	in_ns "$C" timeout 60 tcpdump -i d1 -Q in -c $n -U -w "$dir/d1.pcap" \
+		-n 'icmp[icmptype] == icmp-echo' 2> "$dir/log" &
+	tpid=$!
+	slowwait 30 grep -q listening "$dir/log"
+	# a socket buffer for all the requests plug holds
+	in_ns "$A" ping -q -c $n -i 0.002 -S 262144 -W 5 10.0.0.2 \
+		> "$dir/ping" 2>&1 &
+	pid=$!
+	slowwait 30 qdisc_backlog_is "$A" s0 $n
+	check_eq "requests plug holds" "$(qdisc_backlog "$A" s0)" $n
+	echo > /sys/kernel/tracing/trace
+	echo 1 > $ev/enable
+	tc -n "$A" qdisc change dev s0 root plug release_indefinite
+	wait $pid
+	sysctl -qw net.core.dev_weight_tx_bias="$bias"
+	all_answered < "$dir/ping" || check_eq "every request answered" no yes
+	wait $tpid
+	echo 0 > $ev/enable
+	check_eq "copies the queue's NAPI sent" "$(napi_sent)" $((n - 64))
+	echo > /sys/kernel/tracing/trace
+	seqs=$(tcpdump -r "$dir/d1.pcap" -n 2> /dev/null |
+		sed -n 's/.*, seq \([0-9]*\),.*/\1/p' | paste -s -d ' ')
+	check_eq "the copies' sequence numbers" "$seqs" "$(seq -s ' ' 1 $n)"
+	rm -rf "$dir"
 
 	log_test "$name"
 	cleanup
