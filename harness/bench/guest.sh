@@ -13,7 +13,7 @@
 # netif_receive (netif_receive_skb on dummy0). 64-byte frames unless a
 # row says otherwise. The rows run in an order rotated by ROUND, so that
 # none is always measured first or after another's devices came and went.
-# "queues" instead of a round: only the check of row_queues, which needs
+# "queues" instead of a round: only row_queues and row_load, which need
 # two CPUs (the icount VM has one). ROWS: only those of this kernel's
 # rows that it names (row_gso ...), to compare two kernels on a few
 # quickly.
@@ -574,6 +574,50 @@ row_queues() {
 	ip link del dq
 }
 
+# Two CPUs sending into one source with a qdisc (dummy0; pfifo_fast,
+# lockless, and pfifo, under the root lock and busylock), the deferred
+# path under load: while one CPU runs the qdisc, frames the other
+# queues behind it go in the same run, whose copies go out when it
+# returns, 64 at most, the rest through the per-CPU queue's NAPI (device
+# "mirror"), whose polls napi_poll traces. Prints "LOAD KERNEL CONFIG
+# SENT DUE NAPI_COPIES NAPI_POLLS": the copies dummy1 sent, those due
+# (the frames dummy0 sent), and what the NAPI sent, in how many polls.
+row_load() {
+	local ev=/sys/kernel/tracing/events/napi/napi_poll t q due sent
+
+	mirror dummy0 dummy1
+	for q in pfifo_fast pfifo; do
+		tc qdisc replace dev dummy0 root $q
+		echo > /sys/kernel/tracing/trace
+		echo 1 > $ev/enable
+		due=$(sent dummy0) sent=$(sent dummy1)
+		pg pgctrl stop
+		for t in 0 1; do
+			pg "kpktgend_$t" rem_device_all
+			pg "kpktgend_$t" "add_device dummy0@$t"
+			pg "dummy0@$t" "count $((count / 5))"
+			pg "dummy0@$t" "pkt_size 60"
+			pg "dummy0@$t" "xmit_mode queue_xmit"
+			pg "dummy0@$t" "dst_mac $(cat /sys/class/net/dummy0/address)"
+		done
+		pg pgctrl start
+		echo 0 > $ev/enable
+		echo "LOAD $kernel 2cpu-$q $(($(sent dummy1) - sent))" \
+			"$(($(sent dummy0) - due))" "$(awk '
+				/napi_poll: .* for device mirror work / {
+					for (i = 1; i < NF; i++)
+						if ($i == "work" && $(i + 1) > 0) {
+							n += $(i + 1)
+							p++
+						}
+				} END { print n + 0, p + 0 }' /sys/kernel/tracing/trace)"
+		for t in 0 1; do pg "kpktgend_$t" rem_device_all; done
+		tc qdisc del dev dummy0 root
+	done
+	echo > /sys/kernel/tracing/trace
+	mirror dummy0 -dummy1
+}
+
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip link del dummy0 2> /dev/null || true
 dummies 0 1 2 3 4 5
@@ -586,7 +630,7 @@ else
 	      row_bpf row_floor row_tcpdump row_virtio row_gso row_session
 	      row_upper)
 fi
-[ "$round" != queues ] || rows=(row_queues)
+[ "$round" != queues ] || rows=(row_queues row_load)
 if [ -n "${5:-}" ]; then
 	# only those of the kernel's rows that are named
 	all=("${rows[@]}") rows=()

@@ -13,6 +13,7 @@ count = int(count)
 runs = defaultdict(list)
 copies = defaultdict(list)       # (kernel, config, path): [(got, want)]
 queues = defaultdict(list)       # (kernel, config): [[per queue]]
+load = []                        # [(config, sent, due, napi, polls)]
 for line in open(raw, errors='replace'):
     f = line.split()
     if len(f) == 5 and f[0] == 'RESULT' and f[4].isdigit():
@@ -21,6 +22,8 @@ for line in open(raw, errors='replace'):
         copies[(f[1], f[2], f[3])].append((int(f[4]), int(f[5])))
     elif len(f) >= 3 and f[0] == 'QUEUES':
         queues[(f[1], f[2])].append([int(v) for v in f[3:]])
+    elif len(f) == 7 and f[0] == 'LOAD':
+        load.append((f[2], *map(int, f[3:])))
 med = {k: statistics.median(v) for k, v in runs.items()}
 
 # kernel, config, label, the same path unmirrored, copies per frame
@@ -346,6 +349,20 @@ for (kernel, config), per_run in sorted(queues.items()):
               f'| {"ok" if ok else "INVALID"} |')
 md.append('')
 
+md.append('The deferred path under load: pktgen on both CPUs into dummy0 '
+          'with pfifo_fast or pfifo (same VM), mirrored to dummy1. Frames '
+          'one CPU queues while the other runs the qdisc go in that run; its '
+          'copies go out when it returns, 64 at most, the rest through '
+          'the per-CPU queue\'s NAPI.\n')
+md.append('| source | copies sent / due | through the NAPI | NAPI polls | '
+          'copies per poll |')
+md.append('|---|---|---|---|---|')
+for config, sent, due, napi, polls in load:
+    md.append(f'| {config} | {sent} / {due}'
+              f'{"" if sent == due else " INVALID"} | {napi} | {polls} | '
+              f'{napi / polls if polls else 0:.1f} |')
+md.append('')
+
 md.append('| figure | target | tx | rx |')
 md.append('|---|---|---|---|')
 tt = {path: targets(path) for path in PATHS}
@@ -416,6 +433,8 @@ lost = [f'{row[2]} ({row[0]}), {p}: {v}' for row in ROWS for p in PATHS
         if (v := valid(row[0], row[1], p)).startswith('INVALID')]
 lost += [f'copies per queue, {c}' for (k, c), per_run in queues.items()
          if not queues_ok(per_run)]
+lost += [f'under load, {c}: {sent}/{due}' for c, sent, due, *_ in load
+         if sent != due]
 if lost:
     print('bench: INVALID rows:', *lost, sep='\n  ', file=sys.stderr)
     print(f'bench: targets made invalid: {len(invalid)}', file=sys.stderr)
