@@ -100,7 +100,7 @@ measure() {
 		[ $path = tx ] && [ "$src" != dummy0 ] || frames=$count
 		[ $path = rx ] || [ -z "${OFFERED:-}" ] ||
 			frames=$((count + $(sed -n 's/.*errors: \([0-9]*\).*/\1/p' \
-				"$pgctl/$src" | tail -n 1)))
+				"$pgctl/$src" | tail -n 1 | grep . || echo 0)))
 		echo "RESULT $kernel $config $path $pps"
 		[ -z "$per" ] ||
 			echo "COPIES $kernel $config $path $(($(sent "${@:4}") - before)) $((per * frames))"
@@ -575,22 +575,24 @@ row_queues() {
 }
 
 # Two CPUs sending into one source with a qdisc (dummy0; pfifo_fast,
-# lockless, and pfifo, under the root lock and busylock), the deferred
-# path under load: while one CPU runs the qdisc, frames the other
-# queues behind it go in the same run, whose copies go out when it
-# returns, 64 at most, the rest through the per-CPU queue's NAPI (device
-# "mirror"), whose polls napi_poll traces. Prints "LOAD KERNEL CONFIG
-# SENT DUE NAPI_COPIES NAPI_POLLS": the copies dummy1 sent, those due
-# (the frames dummy0 sent), and what the NAPI sent, in how many polls.
+# lockless, and pfifo, under the root lock and busylock), mirrored to
+# two destinations, the deferred path under load: while one CPU runs the
+# qdisc, frames the other queues behind it go in the same run, whose
+# copies go out when it returns, 64 at most (a full run's 64 frames make
+# 128), the rest through the per-CPU queue's NAPI (device "mirror"),
+# whose polls napi_poll traces. Prints "LOAD KERNEL CONFIG SENT DUE
+# NAPI_COPIES NAPI_POLLS": the copies dummy1 and dummy2 sent, those due
+# (two per frame dummy0 sent), and what the NAPI sent, in how many polls.
 row_load() {
-	local ev=/sys/kernel/tracing/events/napi/napi_poll t q due sent
+	local ev=/sys/kernel/tracing/events/napi/napi_poll t q due sent i
 
 	mirror dummy0 dummy1
+	mirror dummy0 dummy2
 	for q in pfifo_fast pfifo; do
 		tc qdisc replace dev dummy0 root $q
 		echo > /sys/kernel/tracing/trace
 		echo 1 > $ev/enable
-		due=$(sent dummy0) sent=$(sent dummy1)
+		due=$(sent dummy0) sent=$(sent dummy1 dummy2)
 		pg pgctrl stop
 		for t in 0 1; do
 			pg "kpktgend_$t" rem_device_all
@@ -601,9 +603,15 @@ row_load() {
 			pg "dummy0@$t" "dst_mac $(cat /sys/class/net/dummy0/address)"
 		done
 		pg pgctrl start
+		due=$((2 * ($(sent dummy0) - due)))
+		# the NAPI's last copies may still be on their way
+		for ((i = 0; i < 50; i++)); do
+			[ $(($(sent dummy1 dummy2) - sent)) -lt $due ] || break
+			sleep 0.1
+		done
 		echo 0 > $ev/enable
-		echo "LOAD $kernel 2cpu-$q $(($(sent dummy1) - sent))" \
-			"$(($(sent dummy0) - due))" "$(awk '
+		echo "LOAD $kernel 2cpu-$q $(($(sent dummy1 dummy2) - sent)) $due" \
+			"$(awk '
 				/napi_poll: .* for device mirror work / {
 					for (i = 1; i < NF; i++)
 						if ($i == "work" && $(i + 1) > 0) {
@@ -616,6 +624,7 @@ row_load() {
 	done
 	echo > /sys/kernel/tracing/trace
 	mirror dummy0 -dummy1
+	mirror dummy0 -dummy2
 }
 
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1

@@ -303,9 +303,10 @@ md.append('*instr/copy* is what each copy adds over the same path '
           'sent every copy due in every run (tcpdump: captured every '
           'frame; the sample and rate rows: the entry accounted for every '
           'frame, copied, skipped or over the rate; the snaplen row: '
-          'also 128 bytes a copy; a peer on a virtio-net source\'s egress '
-          'hook: one copy per frame pktgen offered, as it offers a frame '
-          'the qdisc refused again, so its cost per copy is up to 1% high): '
+          'also 128 bytes a copy; a peer on the egress hook of a source '
+          'with a qdisc: one copy per frame pktgen offered, as it offers a '
+          'frame the qdisc refused again, so that its cost per copy is high '
+          'by the share of frames offered again, 1.6% at most seen): '
           'a row that lost copies is marked '
           'INVALID, the targets computed from it read "invalid", and '
           '`make bench` exits 1.\n')
@@ -350,10 +351,11 @@ for (kernel, config), per_run in sorted(queues.items()):
 md.append('')
 
 md.append('The deferred path under load: pktgen on both CPUs into dummy0 '
-          'with pfifo_fast or pfifo (same VM), mirrored to dummy1. Frames '
-          'one CPU queues while the other runs the qdisc go in that run; its '
-          'copies go out when it returns, 64 at most, the rest through '
-          'the per-CPU queue\'s NAPI.\n')
+          'with pfifo_fast or pfifo (same VM), mirrored to dummy1 and '
+          'dummy2. Frames one CPU queues while the other runs the qdisc go '
+          'in that run; its copies go out when it returns, 64 at most (a '
+          'full run of 64 frames makes 128), the rest through the per-CPU '
+          'queue\'s NAPI.\n')
 md.append('| source | copies sent / due | through the NAPI | NAPI polls | '
           'copies per poll |')
 md.append('|---|---|---|---|---|')

@@ -213,8 +213,9 @@ struct mirror_tap {
  * @dead_rates: entries whose rate state goes with the array
  * @dirs: the directions of all entries, so that a frame that none copies
  *	costs the probe one test
- * @sampled: the directions in which every entry samples, so that the
- *	probe itself may skip a frame that all of them skip
+ * @sampled_dirs: the directions of @dirs in which every entry that
+ *	copies them samples (sample above 1), so that the probe itself may
+ *	skip a frame that all of them skip
  * @count: number of destinations
  * @dest: destinations in the order they were added, each holding a
  *	reference on its device
@@ -227,7 +228,7 @@ struct netdev_mirror {
 	unsigned long		dead;
 	unsigned long		dead_rates;
 	u32			dirs;
-	u32			sampled;
+	u32			sampled_dirs;
 	unsigned int		count;
 	struct mirror_dest	dest[] __counted_by(count);
 };
@@ -626,19 +627,20 @@ static int mirror_trim(struct sk_buff *copy, const struct mirror_dest *d)
 }
 
 /*
- * Whether sampling skips this frame for @d, which samples: after each
- * pick the next comes a random 1..2N-1 frames later, N on average, so
- * that no periodic pattern in the traffic is favoured. Counted per CPU;
- * a countdown longer than N allows (N was just lowered) ends at once.
+ * Whether sampling skips this frame for @d, whose sample is above 1:
+ * after each pick the next comes a random 1..2N-1 frames later, N on
+ * average, so that no periodic pattern in the traffic is favoured.
+ * Counted per CPU; a countdown longer than N allows (N was just lowered)
+ * ends at once.
  */
-static bool mirror_skips(const struct mirror_dest *d)
+static bool mirror_sample_skips(const struct mirror_dest *d)
 {
 	u32 left = __this_cpu_read(d->stats->skip);
 
 	return left > 1 && left <= 2 * d->opts.sample - 1;
 }
 
-static void mirror_skip(const struct mirror_dest *d)
+static void mirror_sample_skip(const struct mirror_dest *d)
 {
 	__this_cpu_dec(d->stats->skip);
 	mirror_count_add(d->stats, MIRROR_SKIPPED, 1);
@@ -649,8 +651,8 @@ static bool mirror_sampled(const struct mirror_dest *d)
 {
 	if (likely(d->opts.sample <= 1))
 		return true;
-	if (mirror_skips(d)) {
-		mirror_skip(d);
+	if (mirror_sample_skips(d)) {
+		mirror_sample_skip(d);
 		return false;
 	}
 	__this_cpu_write(d->stats->skip,
@@ -793,6 +795,7 @@ drop:
 	mirror_count_add(d->stats, MIRROR_DROPPED, 1);
 }
 
+/* Copy a frame that mirror_probe() found due to some entry of @m */
 static void mirror_frame(struct sk_buff *skb, const struct net_device *dev,
 			 const struct netdev_mirror *m, bool rx)
 {
@@ -827,12 +830,12 @@ static bool mirror_all_skip(const struct netdev_mirror *m, u32 dir)
 	const struct mirror_dest *d, *end = m->dest + m->count;
 
 	for (d = m->dest; d < end; d++) {
-		if ((d->opts.dir & dir) && !mirror_skips(d))
+		if ((d->opts.dir & dir) && !mirror_sample_skips(d))
 			return false;
 	}
 	for (d = m->dest; d < end; d++) {
 		if (d->opts.dir & dir)
-			mirror_skip(d);
+			mirror_sample_skip(d);
 	}
 	return true;
 }
@@ -842,7 +845,9 @@ static bool mirror_all_skip(const struct netdev_mirror *m, u32 dir)
  * exists. What most frames need is decided here, inline, before calling
  * into mirror_frame(), whose register saves they would otherwise pay
  * for: that the source has no entry for their direction, and that
- * sampling skips them. Tracepoint probes run with preemption disabled.
+ * sampling skips them. Its callers all run with BH disabled (the
+ * tracepoint probes also with preemption disabled): no other frame of
+ * this CPU comes between mirror_all_skip()'s two passes.
  */
 static __always_inline void mirror_probe(struct sk_buff *skb,
 					 const struct net_device *dev,
@@ -859,7 +864,7 @@ static __always_inline void mirror_probe(struct sk_buff *skb,
 	if (rx && unlikely(skb->pkt_type == PACKET_LOOPBACK ||
 			   skb_pfmemalloc(skb)))
 		return;
-	if (!(m->sampled & dir) || !mirror_all_skip(m, dir))
+	if (!(m->sampled_dirs & dir) || !mirror_all_skip(m, dir))
 		mirror_frame(skb, dev, m, rx);
 }
 
@@ -1214,7 +1219,7 @@ static void mirror_set_dirs(struct netdev_mirror *m)
 		if (m->dest[i].opts.sample <= 1)
 			unsampled |= m->dest[i].opts.dir;
 	}
-	m->sampled = m->dirs & ~unsampled;
+	m->sampled_dirs = m->dirs & ~unsampled;
 }
 
 /*
