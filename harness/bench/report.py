@@ -437,6 +437,9 @@ lost += [f'copies per queue, {c}' for (k, c), per_run in queues.items()
          if not queues_ok(per_run)]
 lost += [f'under load, {c}: {sent}/{due}' for c, sent, due, *_ in load
          if sent != due]
+# bench.sh always runs the two-CPU VM: no line from it is no result
+lost += [f'no {what} line from the two-CPU run' for what, got in
+         (('QUEUES', queues), ('LOAD', load)) if not got]
 if lost:
     print('bench: INVALID rows:', *lost, sep='\n  ', file=sys.stderr)
     print(f'bench: targets made invalid: {len(invalid)}', file=sys.stderr)
