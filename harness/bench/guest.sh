@@ -515,6 +515,23 @@ tcpdump_rows() {
 	done
 }
 
+# run_two_cpus: pktgen on both CPUs, COUNT / 5 frames each through
+# dummy0's queue_xmit, to its own MAC
+run_two_cpus() {
+	local t
+
+	pg pgctrl stop
+	for t in 0 1; do
+		pg "kpktgend_$t" rem_device_all
+		pg "kpktgend_$t" "add_device dummy0@$t"
+		pg "dummy0@$t" "count $((count / 5))"
+		pg "dummy0@$t" "pkt_size 60"
+		pg "dummy0@$t" "xmit_mode queue_xmit"
+		pg "dummy0@$t" "dst_mac $(cat /sys/class/net/dummy0/address)"
+	done
+	pg pgctrl start
+}
+
 # Two CPUs sending on dummy0, mirrored into a 2-queue destination whose
 # XPS map gives each CPU a queue of its own, as a multi-queue NIC's driver
 # sets it up: with mq (each queue its qdisc, counted) and without a qdisc
@@ -541,16 +558,7 @@ row_queues() {
 			echo > /sys/kernel/tracing/trace
 			echo 1 > $ev/enable
 		fi
-		pg pgctrl stop
-		for t in 0 1; do
-			pg "kpktgend_$t" rem_device_all
-			pg "kpktgend_$t" "add_device dummy0@$t"
-			pg "dummy0@$t" "count $((count / 5))"
-			pg "dummy0@$t" "pkt_size 60"
-			pg "dummy0@$t" "xmit_mode queue_xmit"
-			pg "dummy0@$t" "dst_mac $(cat /sys/class/net/dummy0/address)"
-		done
-		pg pgctrl start
+		run_two_cpus
 		if [ $q = mq ]; then
 			# each child's "parent MAJOR:QUEUE+1", then its "Sent"
 			per_queue=$(tc -s qdisc show dev dq | awk '
@@ -593,16 +601,7 @@ row_load() {
 		echo > /sys/kernel/tracing/trace
 		echo 1 > $ev/enable
 		due=$(sent dummy0) sent=$(sent dummy1 dummy2)
-		pg pgctrl stop
-		for t in 0 1; do
-			pg "kpktgend_$t" rem_device_all
-			pg "kpktgend_$t" "add_device dummy0@$t"
-			pg "dummy0@$t" "count $((count / 5))"
-			pg "dummy0@$t" "pkt_size 60"
-			pg "dummy0@$t" "xmit_mode queue_xmit"
-			pg "dummy0@$t" "dst_mac $(cat /sys/class/net/dummy0/address)"
-		done
-		pg pgctrl start
+		run_two_cpus
 		due=$((2 * ($(sent dummy0) - due)))
 		# the NAPI's last copies may still be on their way
 		for ((i = 0; i < 50; i++)); do
